@@ -5441,6 +5441,18 @@ ANNEALED_DRIFT_STRENGTH = (0.6, 0.85)
 PEAK_HELD_STRENGTH = (0.6, 0.8)
 
 
+def _drift_read(f: Facts, t: Thresholds, drop_noise: float, ev: list[str], like: str) -> tuple[float, str]:
+    """``(strength, status)`` of a fall per unit of lr still going on as the schedule ran the step down
+    (:func:`annealed_early`, :func:`decayed_in_line`), its fall ``drop_noise`` noise sds: likely, from
+    ``lr_low_drift_noise`` to 10x it (``ANNEALED_DRIFT_STRENGTH``); on a curve that is no held-out loss a possibility
+    at 0.5 at most, said in ``ev`` (memorising training data falls like this ``like``)."""
+    conf = _ramp(drop_noise, t.lr_low_drift_noise, 10 * t.lr_low_drift_noise, *ANNEALED_DRIFT_STRENGTH)
+    if is_validation(f.metric):
+        return conf, "likely"
+    ev.append(f"{f.metric} is no held-out loss: a model memorising its training data falls like this {like}")
+    return min(conf, 0.5), "possible"
+
+
 def annealed_early(f: Facts, t: Thresholds) -> Cause | None:
     """Under a schedule that ran the lr down to under 1/10 of its peak, the curve flattened with the lr,
     not at a floor: read per unit of lr-time (the lr integrated over the run, :class:`LrPhases`) it was
@@ -5476,12 +5488,7 @@ def annealed_early(f: Facts, t: Thresholds) -> Cause | None:
           f"{ax} {_n(p.peak_to)} (the last at half the peak lr or more; t = {_t(p.annealed_slope_t)}), at "
           f"{_pct(p.pace_ratio)} of its pace at the peak (t = {_t(p.peak_slope_t)}): the schedule ran the step "
           "down before the descent reached a floor"]
-    status = "likely"
-    conf = _ramp(drop_noise, t.lr_low_drift_noise, 10 * t.lr_low_drift_noise, *ANNEALED_DRIFT_STRENGTH)
-    if not is_validation(f.metric):
-        ev.append(f"{f.metric} is no held-out loss: a model memorising its training data falls like this at a tuned "
-                  "peak too")
-        status, conf = "possible", min(conf, 0.5)
+    conf, status = _drift_read(f, t, drop_noise, ev, "at a tuned peak too")
     acts = [f"a higher peak learning rate: try 10x the peak{peak} (losslens verify --cause lr_too_low)",
             "or a longer schedule (more epochs for the same decay): the descent had not finished"]
     if _schedule_ended(f, t):
@@ -5551,11 +5558,7 @@ def decayed_in_line(f: Facts, t: Thresholds) -> Cause | None:
           f"per unit of that learning rate {f.metric} fell in a line to the end: over the later half of it at "
           f"{_pct(ratio)} of the whole run's pace, no floor near: it flattened "
           "because the schedule stopped stepping, not because the model stopped learning"]
-    status = "likely"
-    conf = _ramp(drop_noise, t.lr_low_drift_noise, 10 * t.lr_low_drift_noise, *ANNEALED_DRIFT_STRENGTH)
-    if not is_validation(f.metric):
-        ev.append(f"{f.metric} is no held-out loss: a model memorising its training data falls like this too")
-        status, conf = "possible", min(conf, 0.5)
+    conf, status = _drift_read(f, t, drop_noise, ev, "too")
     return Cause("lr_too_low", conf, ev,
                  [f"a higher learning rate: try 10x the peak{peak} (losslens verify --cause lr_too_low)",
                   "or a slower decay (more epochs for each 10x down): the descent had not finished"],

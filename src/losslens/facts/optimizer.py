@@ -181,6 +181,15 @@ class PeakClimb(NamedTuple):
 PEAK_SHARE = 0.5
 
 
+def _at_peak(got: tuple, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The logged lr at each point of ``x`` (``got``: :func:`_lr_time`'s axis, rates, lr-time and peak) and the
+    indices of the points at ``PEAK_SHARE`` of the peak or more: the stretch at the peak that :func:`peak_climb` and
+    :func:`lr_phases` each read."""
+    ax, lv, _, top = got
+    at = np.interp(x, ax, lv)
+    return at, np.flatnonzero(at >= PEAK_SHARE * top)
+
+
 def peak_climb(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray, y: np.ndarray) -> PeakClimb | None:
     """The curve ``(x, y)`` (lower is better) at the logged lr's peak (:class:`PeakClimb`); None without a logged lr,
     where it never fell below half its peak after reaching it, or with fewer than 2 points in the stretch or none
@@ -189,9 +198,8 @@ def peak_climb(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray,
     got = _lr_time(lr, lr_axis, rule="rectangle")
     if got is None:
         return None
-    ax, lv, _, top = got
-    at = np.interp(x, ax, lv)
-    high = np.flatnonzero(at >= PEAK_SHARE * top)
+    top = got[3]
+    at, high = _at_peak(got, x)
     if high.size == 0:
         return None
     a = int(high[0])
@@ -240,9 +248,8 @@ def lr_phases(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray, 
     got = _lr_time(lr, lr_axis)
     if got is None:
         return None
-    ax, lv, cum, top = got
-    at = np.interp(x, ax, lv)
-    high = np.flatnonzero(at >= PEAK_SHARE * top)
+    ax, _, cum, _ = got
+    _, high = _at_peak(got, x)
     if high.size == 0:
         return None
     a, b = int(high[0]), int(high[-1])
