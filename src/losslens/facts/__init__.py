@@ -28,7 +28,7 @@ import numpy as np
 from ..columns import is_validation
 from ..exceptions import EmptyRunError, UsageError, check_number
 from ..run import Run
-from .chance import ChanceFacts, accuracy_fraction, chance_facts
+from .chance import ChanceFacts, accuracy_denominator, accuracy_fraction, chance_facts, rounded_denominator
 from .divergence import DivergenceFacts, divergence, logged, never_finite_losses, nonfinite_start, stated_final
 from .adversarial import AdversarialFacts, adversarial_facts
 from .elbo import ElboFacts, elbo_facts
@@ -137,6 +137,8 @@ class Facts:
     offset_free: bool = False  # the loss has no zero point (offset_free): 0 is no floor; not in the JSON
     labels_random: bool = False  # the run says its labels were drawn at random (the lab's experiment 2)
     grad_skipped_at: tuple = ()  # axis values of rows whose logged grad_norm is inf/NaN (a GradScaler's skipped steps)
+    train_acc_step: int | None = None  # M where every training accuracy is a multiple of 1/M: the examples an epoch's
+                                       # accuracy (and so its mean loss) counts, where a log's accuracy is that exact
     val_beside: tuple | None = field(default=None, repr=False)  # (x, y) of val_loss where the metric is train_loss
 
     def to_dict(self) -> dict:
@@ -347,6 +349,11 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     # "lr too high". (Facts.missed stays the log's own.)
     unseen = missed_improvement(y, True) if not late and not higher_better and metric.startswith("val_") \
         and xt is not None and xt.size and x.size and x[0] > xt[0] else 0.0
+    # A log whose validation accuracy already stood at its best at the first check learned before it: the loss's fall
+    # after it is a tail, and its first value stands in for the fall before, as a late log's does (learned_first).
+    early = learned_first(run) and not late and not higher_better
+    if early and metric in ("val_loss", "train_loss"):
+        unseen = max(unseen, missed_improvement(y, True))
     opt = optimizer_facts(run.get("lr"), run.get("grad_norm"), y, tr.tail_start, pl.improvement + missed + unseen,
                           run.axis)
     annealing = lr_phases(run.get("lr"), run.axis, x, y, s)
@@ -359,7 +366,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     train_div = train_tr = train_pl = train_osc = train_noise = train_phases = None
     train_spike, train_points, train_missed, spike_x = Spikes((), 0), 0, 0.0, None
     if metric == "train_loss":  # the metric is the training curve: its spikes and length count
-        train_spike = spikes(y, pl.improvement + missed, pl.index)
+        train_spike = spikes(y, pl.improvement + missed + (unseen if early else 0.0), pl.index)
         train_points, train_missed, spike_x = int(y.shape[0]), missed, x
     if yt is not None and metric != "train_loss" and yt.shape[0] >= 3:
         st = smooth(yt)
@@ -370,8 +377,9 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
         train_div = divergence(run.axis[:train_raw.shape[0]], train_raw, st, float(yt[0]), train_noise, xt, yt,
                                stated_final(run, train_key))
         train_missed = missed_improvement(yt, late)
-        train_osc = oscillation(yt, train_tr.tail_start, train_pl.improvement + train_missed)[0]
-        train_spike = spikes(yt, train_pl.improvement + train_missed, train_pl.index)
+        train_early = missed_improvement(yt, True) if early else 0.0
+        train_osc = oscillation(yt, train_tr.tail_start, train_pl.improvement + train_missed + train_early)[0]
+        train_spike = spikes(yt, train_pl.improvement + train_missed + train_early, train_pl.index)
         spike_x = xt
         train_points = int(yt.shape[0])
         # (Only under a schedule the metric's own curve shows annealing once: the rules read them together.)
@@ -436,10 +444,85 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  missed=missed, train_missed=train_missed, unseen=unseen, train_examples=_train_examples(run.meta or {}),
                  labels_random=(run.meta or {}).get("labels") in ("random", "shuffled"),
                  grad_skipped_at=tuple((run.meta or {}).get("grad_norm_nonfinite_at") or ()),
+                 train_acc_step=accuracy_denominator(accuracy_fraction(run.get("train_acc")))
+                 if run.has("train_acc") else None,
                  val_beside=run.finite("val_loss") if metric == "train_loss" and run.has("val_loss") else None,
                  noise_floor=stated_noise_floor(run, metric, higher_better),
                  baseline=stated_baseline_loss(run),
                  offset_free=metric in _LOSSES and not higher_better and offset_free(run))
+
+
+#: learned_first: the first validation accuracy within this many binomial standard errors (at its peak, on the
+#: examples it counts) of its peak ...
+LEARNED_FIRST_SE = 2.0
+#: ... and at or above this share right: half a coin's errors or fewer, where even a two-class model has learned (a
+#: constant answer scores one class's share, and breast_cancer's 63% is under it).
+LEARNED_FIRST_ACC = 0.75
+#: ... and its first validation loss under this many nats per wrong answer (loss / (1 - accuracy); right answers cost
+#: >= 0): 2x ln 1000, diagnosis._started_thrown's bar. A first value above it is a start thrown far out (unscaled
+#: inputs), no stand-in for a fall: torch_imbalanced_prior's cf_sgd_lr0.001, 6.32 at accuracy 0.938, 102 nats a wrong
+#: answer, whose spikes read lr_too_high with standardizing first (standardized, it ends 8x lower).
+LEARNED_FIRST_PER_WRONG = 2 * math.log(1000)
+#: ... and its lowest (a running median of 3) at this share of its first value or above: the log's fall a tail of a
+#: level the first check already holds. linear_circles/circles_big, a 64-64 MLP at Adam 1e-2, validation accuracy
+#: 0.99 from epoch 0 but its loss 0.073 -> 0.024 (a third of it) in the log, jumps off its best that lr / 10 removes
+#: (a tenth of the step ends lower on 3 seeds); the hinge run's 0.119 -> 0.088 keeps 74%.
+LEARNED_FIRST_TAIL = 0.5
+
+
+def _at_peak_from_first(acc: np.ndarray | None, n: int | None) -> bool | None:
+    """Whether an accuracy series (≥ 3 finite points) starts at ``LEARNED_FIRST_ACC`` or more and within
+    ``LEARNED_FIRST_SE`` binomial standard errors on ``n`` examples (else those its steps show) of its peak, a running
+    median of 3; None where it cannot say (too few points, no count)."""
+    if acc is None:
+        return None
+    a = accuracy_fraction(acc)
+    a = a[np.isfinite(a)]
+    if a.shape[0] < 3:
+        return None
+    n = n or accuracy_denominator(a) or rounded_denominator(a)
+    if not n:
+        return None
+    m3 = np.array([np.median(a[max(0, i - 1):i + 2]) for i in range(a.shape[0])])
+    peak = float(m3.max())
+    se = math.sqrt(max(peak * (1 - peak), 1.0 / n) / n)
+    return bool(a[0] >= LEARNED_FIRST_ACC and a[0] >= peak - LEARNED_FIRST_SE * se)
+
+
+def learned_first(run: Run) -> bool:
+    """Whether the validation accuracy, and the training accuracy where logged, stood at their peaks from the first
+    check on (:func:`_at_peak_from_first`: within ``LEARNED_FIRST_SE`` binomial standard errors, at
+    ``LEARNED_FIRST_ACC`` or more), the first validation loss no thrown start (``LEARNED_FIRST_PER_WRONG``) and its
+    fall in the log a tail (its lowest ≥ ``LEARNED_FIRST_TAIL`` of it): the model learned what it shows on both sets
+    before that check, and the loss's fall after it is a tail, as a late log's is.
+    The bounce, spike and jump shares are then measured against that fall plus the first value, which stands in for
+    the fall before it (``missed_improvement``). scikit-learn's SGDClassifier (hinge) on standardized breast_cancer at
+    eta0 0.01, logged at each epoch's end (tests/fixtures/ecosystem/sklearn_sgd_hinge): validation accuracy 0.959 at
+    epoch 0, 0.953-0.965 after (training's 0.990-0.992), the hinge loss 0.119 -> 0.088 after a fall from 1.0 (zero
+    weights) the log does not show; its scatter read "bounces around its floor: sd 2.6% of its whole improvement"
+    (0.031), lr_too_high, where eta0 / 10 from epoch 22 ended 1.8% and 1.0% higher (seeds 0, 1) and from the start 13%
+    and 11% higher. Not where training's accuracy still climbs: a model memorising its training labels has validation
+    at its best early and a climb to read against its own fall (stated_noise_floor/keras_bc_p20, 20% of the labels
+    flipped: "bounces as it climbs", check the labels)."""
+    n_val = (run.meta or {}).get("n_val")
+    n = int(n_val) if isinstance(n_val, (int, float)) and n_val > 0 else None
+    va = run.get("val_acc")
+    if not _at_peak_from_first(va, n):
+        return False
+    # (Training's examples where its steps show them, else validation's count: a training set is rarely smaller.)
+    ta = run.get("train_acc")
+    if ta is not None and _at_peak_from_first(ta, accuracy_denominator(accuracy_fraction(ta)) or n
+                                              or accuracy_denominator(accuracy_fraction(va))
+                                              or rounded_denominator(accuracy_fraction(va))) is False:
+        return False
+    loss = run.get("val_loss")
+    first = loss[np.isfinite(loss)] if loss is not None else np.empty(0)
+    a0 = accuracy_fraction(run.get("val_acc"))
+    a0 = float(a0[np.isfinite(a0)][0])
+    if not first.size or not float(first[0]) < LEARNED_FIRST_PER_WRONG * (1 - a0) or first.shape[0] < 3:
+        return False
+    low = float(np.min([np.median(first[max(0, i - 1):i + 2]) for i in range(first.shape[0])]))
+    return low >= LEARNED_FIRST_TAIL * float(first[0])
 
 
 #: The run's losses that a value below 0 shows to have no zero point, whichever of them is diagnosed.
