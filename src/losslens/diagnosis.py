@@ -687,11 +687,11 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     if causes and causes[0].id == "stuck_at_init":
         causes[0] = _thrown_at_start(losses if losses is not None else f, causes[0])
     if any("uniform_guess" in c.numbers or "dead_layers" in c.numbers or "constant_guess" in c.numbers
-           for c in causes):
+           or "saturated" in c.numbers for c in causes):
         # Both curves back at ln K: training fits its own data no better than a guess, so nothing is being
         # memorised (no overfitting), and a model that had fitted it was not short of capacity (no underfitting).
         # So too a model whose first layer died: one prediction for every input memorises nothing, and a bigger
-        # model dies alike.
+        # model dies alike; and one frozen on saturated outputs (collapsed's "saturated").
         causes = [c for c in causes if c.id not in ("overfitting", "underfitting")]
     if any("one_class_share" in c.numbers for c in causes):
         # A validation accuracy that answers one class at a time has its best at the majority's share, a constant
@@ -762,13 +762,14 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # Each of those causes carries its mark among its numbers: relapsed's train_back (both curves back up),
     # its uniform_guess (a collapse to ln K, however little of training's gain that undid), early_blowup's
     # back_to_start, constant_guess's (a binary model that learned only the class prior), units_died's dead_layers
-    # (flat because nothing of the inputs reaches the output: "stop here" keeps a dead network), lr_zeroed's
+    # (flat because nothing of the inputs reaches the output: "stop here" keeps a dead network; so collapsed's
+    # saturated, frozen on answers given with certainty), lr_zeroed's
     # lr_zero_from (the lr was 0 over the plateau: flat because nothing trained), _thrown_then_held's thrown_start
     # (flat where a step that threw the outputs out holds it: "stop here" keeps what the throw left). Their values are what was
     # measured, for whoever reads the JSON; only the key counts here.
     relapse = any(k in c.numbers for c in causes
                   for k in ("train_back", "uniform_guess", "back_to_start", "constant_guess", "dead_layers",
-                            "lr_zero_from", "first_thrown_held", "thrown_start"))
+                            "lr_zero_from", "first_thrown_held", "thrown_start", "saturated"))
     # (Nor where the schedule annealed the lr away while the descent kept its pace per unit of lr: the flat
     # end is the schedule's, not a floor.)
     cut_short = low is not None and low.status == "likely" and _paced_by_lr(low)
@@ -777,7 +778,15 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     if not ids & {"diverged", "stuck_at_init", "still_improving", "overfitting", "no_signal"} \
             and not (low is not None and (_crawling(f, t) or cut_short)) and not relapse and not unsettled:
         nothing = _learned_nothing(f, t)
-        if nothing is not None:
+        crawl = stopped_mid_crawl(f, t)
+        if crawl is not None:
+            # (The patience ended a fit still going down its line: no floor reached, so not converged; a model too
+            # small stays listed behind the step, as the crawl's own evidence says either can hold it.)
+            causes.insert(0 if all(c.status != "likely" for c in causes) else len(causes), crawl)
+            if nothing is not None:
+                nothing.status, nothing.confidence = "possible", min(nothing.confidence, 0.5)
+                causes.append(nothing)
+        elif nothing is not None:
             causes.append(nothing)  # (flat where nothing was learned: no floor reached, so not converged)
         elif not any("one_class_share" in c.numbers for c in causes):
             # (Flat at one class's share, answered for every input: "stop here" keeps a constant answer.)
@@ -3025,9 +3034,22 @@ def _gradless(f: Facts) -> bool:
 # A fresh classifier's cross-entropy is near ln K (outputs near uniform); a loss at this many times ln K or more is
 # outputs pushed to confident, wrong answers, which no untrained network gives (_thrown_at_start).
 THROWN_FACTOR = 2.0
+#: The claim of every first action that lowers the rate "and restart from scratch" (units that died or saturated,
+#: weights a step threw out): no smaller step brings such weights back, so verify retrains the lower rate from the
+#: first epoch, not from the plateau (:func:`restarts`, read by ``verification._from_plateau``). A Keras 64-64 MLP on
+#: wine at Adam 0.2, collapsed by epoch 4 (tests/fixtures/ecosystem/keras_wine_collapse): lr / 10 from epoch 5 ended
+#: val_loss +0.0%, from scratch 5.12 -> 0.14.
+RESTART = "and restart from scratch"
+
+
+def restarts(cause: Cause) -> bool:
+    """Whether ``cause`` says to lower the rate and restart from scratch (an action whose claim is :data:`RESTART`)."""
+    return any(getattr(a, "claim", None) == RESTART for a in cause.actions)
+
+
 # The first action where the steps threw a network off its start and its units died there (a restart, not more epochs).
 RESTART_LOWER = Action("lower the learning rate (try 1/10) and restart from scratch: units that died or saturated "
-                       "will not recover", LOWERS_LR)
+                       "will not recover", LOWERS_LR, RESTART)
 # The actions of a network the first steps threw off its start (_thrown_at_start, _thrown_to_certainty).
 THROWN_ACTIONS = (RESTART_LOWER, "learning-rate warm-up, or gradient clipping",
                   "check the initialization and activations (dead ReLUs, saturated sigmoids)")
@@ -3291,8 +3313,8 @@ def dead_from_start(f: Facts, t: Thresholds) -> Cause | None:
     dead = ["standardize the inputs (StandardScaler, a Normalization layer): unscaled features of "
             "hundreds or thousands saturate the units in the first steps, whatever the learning rate",
             "check the initialization and activations (dead ReLUs, saturated sigmoids)",
-            "inputs already scaled: lower the learning rate (try 1/10) and restart from scratch: "
-            "dead weights will not recover"]
+            Action("inputs already scaled: lower the learning rate (try 1/10) and restart from scratch: "
+                   "dead weights will not recover", None, RESTART)]
     frozen_weights = ["check that the optimizer updates the model's weights: its parameter list (built "
                       "for another module, or before the model was replaced), requires_grad, an lr of 0, "
                       "optimizer.step() called"]
@@ -3494,14 +3516,25 @@ def collapsed(f: Facts, t: Thresholds) -> Cause | None:
     c = f.chance
     if c.classes and level > 0 and abs(level - math.log(c.classes)) < AT_LN_K * math.log(c.classes):
         ev.append(f"{level:.4g} = ln {c.classes}: the model predicts the uniform distribution")
+    if c.certain is not None:
+        # (K-free: where every answer is given with certainty the level says the outputs saturated, however many
+        # classes there are and whatever the accuracy.)
+        ev.append(f"and it sits on (1 − accuracy) x {KERAS_CLIP_LOSS:.4g} (ratio {c.certain:.4f}), Keras's loss when "
+                  "every answer is given with certainty (probabilities clipped at 1e-7): saturated outputs, which no "
+                  "step smaller than the one that threw them there brings back")
     moving = _train_still_moves(f, n)
     if moving is not None:
         ev.append(moving)
+    numbers = {"constant_tail": n, "level": level}
+    if c.certain is not None and moving is None:
+        # Saturated for good: neither a bigger model (it saturates alike at this step: twice the width of the wine
+        # MLP below ended val_loss +90%, diverged) nor a stop at X (it keeps a dead network) is listed beside it.
+        numbers["saturated"] = c.certain
     return Cause("lr_too_high", 0.75 if moving is None else 0.5, ev,
                  [Action("lower the learning rate (try 1/10) and restart from scratch: the collapsed weights will "
-                         "not recover", LOWERS_LR),
+                         "not recover", LOWERS_LR, RESTART),
                   "learning-rate warm-up; gradient clipping", "check for dead ReLUs (leaky ReLU, normalization)"],
-                 {"constant_tail": n, "level": level}, status="likely" if moving is None else "possible")
+                 numbers, status="likely" if moving is None else "possible")
 
 
 def _nothing_left_to_fit(f: Facts, t: Thresholds, n: int) -> str | None:
@@ -3529,6 +3562,15 @@ def _nothing_left_to_fit(f: Facts, t: Thresholds, n: int) -> str | None:
             f"{float(f.y[-1]):.4g} (exactly, for those {n} {f.axis_name}s)")
 
 
+#: _train_still_moves: a training loss frozen (to float32's last bits) over more than this share of the stretch
+#: validation repeats, at its end, moved only as the collapse finished. A Keras 64-64 MLP on wine at Adam 0.2
+#: (tests/fixtures/ecosystem/keras_wine_collapse): val_loss 5.11686 from epoch 4 to 39, training 4.765 at epoch 4,
+#: 4.906 at 5, then 4.76535 for its last 34 of those 36 epochs, read "the outputs still change" and underfitting,
+#: "a bigger model" (twice the size +90%), where lr / 10 from scratch reached 0.14. Half: the walker's Geron case,
+#: whose outputs still changed, froze for none of its 10.
+TRAIN_FROZEN_SHARE = 0.5
+
+
 def _train_still_moves(f: Facts, n: int) -> str | None:
     """Evidence that the outputs still change while the last ``n`` values of ``f.metric`` repeat, or None.
 
@@ -3538,14 +3580,16 @@ def _train_still_moves(f: Facts, n: int) -> str | None:
     outputs still change: the repeat is the log's few printed digits (Geron's sequence model, handson-ml2
     chapter 15: val_loss printed as 0.0109 at its last 10 epochs while the training loss moved within
     0.0112-0.0116). A training loss logged by step is one batch's, which moves with the batch drawn whatever
-    the outputs do: it says nothing here."""
+    the outputs do: it says nothing here. Nor does one that froze itself over the later part of the stretch (more
+    than ``TRAIN_FROZEN_SHARE`` of its points, at the end): what moved it was the collapse finishing, not outputs
+    that still change."""
     xt, yt = f.train_x, f.train_y
     if xt is None or yt is None or stepwise(f.axis_name) or n < 1:
         return None
     seg = yt[(xt >= float(f.x[-n])) & np.isfinite(yt)]
     # (Two values are a last digit flickering at a rounding boundary -- DeepOBS' fmnist VAE at 4 decimals,
     # 68.2541 / 68.254 beside a test loss frozen at 67.9393 -- not yet a movement.)
-    if seg.shape[0] < 3 or _frozen_tail(seg) == seg.shape[0] or np.unique(seg).shape[0] < 3:
+    if seg.shape[0] < 3 or _frozen_tail(seg) > TRAIN_FROZEN_SHARE * seg.shape[0] or np.unique(seg).shape[0] < 3:
         return None
     train = f.train_metric or "train_loss"
     return (f"but {train} still moves over those {f.axis_name}s ({float(np.min(seg)):.4g} to "
@@ -5289,6 +5333,59 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
     return Cause("lr_too_low", conf, ev, acts,
                  {"early_share": tr.early_share, "total_drop_rel": tr.total_drop_rel,
                   "tail_drop_noise": tr.tail_drop_noise}, status=status)
+
+
+#: stopped_mid_crawl's strength, at the training line's early share lr_too_low's bar to 0 (lr_too_low's own ramp): set
+#: by hand on the three seeds below (1, 20, 22), where lr x 10 was the best single change on each.
+CRAWL_STOPPED_STRENGTH = LR_LOW_EARLY_STRENGTH
+
+
+def stopped_mid_crawl(f: Facts, t: Thresholds) -> Cause | None:
+    """lr_too_low, likely, where early stopping (scikit-learn's ``early_stopping=True``: ``Facts.early_stopping``)
+    ended a fit whose training loss still fell in a nearly straight line (:func:`_straight`, :func:`_drifting`, its
+    last 10% at the tail's pace, t < ``improving_t``): :func:`_crawling`'s line on the training curve, without its
+    ``shape_min_points`` -- the patience, not the run's length, cut it short, and a line whose every step is many
+    noise sds shows its shape in a dozen points. A held-out score waits for the training loss to get somewhere;
+    a step this small spends the whole patience in the crawl, and a model too small flattens rather than falling
+    straight. scikit-learn's MLPClassifier(32), Adam 3e-4, n_iter_no_change=10, on make_classification (3 classes,
+    1,000 training samples; tests/fixtures/ecosystem/sklearn_mlp_es_crawl): seeds 1, 22 and 20 stopped at 12, 13
+    and 17 iterations, training loss 1.517 -> 1.311 (early share 31%, t = -88), read underfitting "a bigger model"
+    (seed 1) and converged "the stop was right" (22) or "change the data or the model" (20); test accuracy 0.32 /
+    0.34 / 0.37, with lr x 10 0.75 / 0.80 / 0.76, n_iter_no_change=50 and max_iter 160 0.70 / 0.74 / 0.68, twice
+    the width 0.60 / 0.66 / 0.54."""
+    es, tr = f.early_stopping, f.train_trend
+    if not es or tr is None or f.train_y is None or f.train_metric != "train_loss" or _batch_loss(f) \
+            or f.optimizer.lr_schedule not in (None, "constant"):
+        return None
+    if not (tr.slope_t < t.improving_t and _straight(tr, t) and _drifting(tr, t) and tr.end_rate >= t.lr_low_end_rate):
+        return None
+    yt, y, n_val = f.train_y[np.isfinite(f.train_y)], f.y[np.isfinite(f.y)], f.chance.n_val
+    if yt.shape[0] < 3 or not y.shape[0] or not n_val or not f.higher_is_better or not np.all((y >= 0) & (y <= 1)):
+        return None
+    # The held-out accuracy had not moved off its first evaluation by more than its own binomial noise: the stop
+    # came inside the crawl, not after a climb that levelled (seed 10 below climbed 0.39 -> 0.54, 3 sds, and is left
+    # to the rules that read that climb).
+    first, best = float(y[0]), float(y.max())
+    sd = math.sqrt(max(best * (1 - best), 1e-12) / n_val)
+    if best - first > t.chance_z * sd:
+        return None
+    n, ax, p = yt.shape[0], f.axis_name, es["patience"]
+    ev = [f"train_loss still fell in a nearly straight line when early stopping ended the fit: {float(yt[0]):.4g} → "
+          f"{float(yt[-1]):.4g} over {n} {ax}s, {_pct(tr.early_share)} of the drop in the first quarter, the last "
+          f"10% at the tail's pace (t = {_t(tr.slope_t)}), {_pct(tr.total_drop_rel)} below its start: far from a "
+          "floor, the step sets the pace (a model too small bends over and flattens)",
+          f"the patience (n_iter_no_change {p}) ran out while the training loss crawled: {f.metric} had not yet "
+          f"moved with it (best {best:.4g} against {first:.4g} at its first evaluation, within {t.chance_z:g} "
+          f"binomial sds, {sd:.2g} each on {int(n_val)} held-out samples)"]
+    conf = _ramp(t.lr_low_early_share - tr.early_share, 0, t.lr_low_early_share, *CRAWL_STOPPED_STRENGTH)
+    acts = [Action("raise the learning rate (learning_rate_init x 10): at this pace the patience runs out before "
+                   f"{f.metric} moves (losslens verify --cause lr_too_low runs it)", RAISES_LR),
+            f"or raise the patience (n_iter_no_change={max(5 * p, 50)}) and max_iter with it: early stopping keeps "
+            "the best weights, so a longer wait costs only time",
+            Action("or a bigger model, if a larger step does not lower the loss", MODEL_SIZE)]
+    return Cause("lr_too_low", conf, ev, acts,
+                 {"early_share": tr.early_share, "total_drop_rel": tr.total_drop_rel,
+                  "tail_drop_noise": tr.tail_drop_noise, "patience": float(p)})
 
 
 #: A tail read still improving on its forecast alone (its last quarter under still_improving's share) that fell at
@@ -7737,7 +7834,7 @@ def units_died(f: Facts, t: Thresholds) -> Cause | None:
             ev.append(f"train_loss since {ax} {_n(since)}: {level:.4g}{ref}, what one prediction for every input "
                       "scores (the class frequencies' entropy at best): it can go no lower however long it trains")
     acts = [Action("lower the learning rate (try 1/10) and restart from scratch: dead units get no gradient, so "
-                   "lowering the rate mid-run does not bring them back", LOWERS_LR),
+                   "lowering the rate mid-run does not bring them back", LOWERS_LR, RESTART),
             "learning-rate warm-up; gradient clipping",
             "inputs unscaled? standardize them (features of hundreds or thousands make the first steps that large)"]
     return Cause("lr_too_high", 0.8, ev, acts, {"dead_layers": len(dead), "died_at": since})
@@ -12658,8 +12755,8 @@ def _thrown_then_held(f: Facts, t: Thresholds, causes: list[Cause]) -> None:
           f"guess's loss{_k_source(c)}): an untrained classifier starts near ln K, and a model too small at a stable "
           "step falls from there; the first steps threw the outputs far out",
           under.evidence[0] + ": a level a step too large holds as well as a model too small"]
-    acts = ["lower the learning rate (try 1/10) and restart from scratch: the weights this run reached came out of "
-            "the throw", "learning-rate warm-up; gradient clipping",
+    acts = [Action("lower the learning rate (try 1/10) and restart from scratch: the weights this run reached came "
+                   "out of the throw", None, RESTART), "learning-rate warm-up; gradient clipping",
             "inputs unscaled? standardize them (features of hundreds or thousands make the first steps that large)"]
     high = Cause("lr_too_high", _ramp(ratio, t.blown_start, 2 * t.blown_start, 0.6, 0.8), ev, acts,
                  {"thrown_start": ratio, "train_level": under.numbers.get("level_rel", float("nan"))})

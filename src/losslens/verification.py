@@ -73,7 +73,8 @@ re-plan over its epochs: more epochs at ~0, not a longer schedule; the skip says
 ``seed`` keyword and ``seeds=(0, 1, 2)`` to average over seeds. ``lr_too_high`` is about the
 step at the floor, so its lr/10 is applied from the plateau on when ``train`` takes
 ``from_epoch`` (train as the baseline for that many epochs, then make the change: a step
-schedule, no checkpoint needed); without it, from scratch.
+schedule, no checkpoint needed); without it, from scratch, and from scratch too where the diagnosis says
+to restart (weights that collapsed or died: ``diagnosis.restarts``).
 """
 
 from __future__ import annotations
@@ -1820,8 +1821,14 @@ def _from_plateau(check: Check, d, run, takes_from_epoch: bool) -> dict:
     """The change made from the plateau on: ``from_epoch`` = the number of epochs trained as
     the baseline before it (through X; two thirds of the run without an X, as the benchmark's
     lr/10 checkpoint). A step schedule, no checkpoint needed: the run is the baseline's until
-    then. Unchanged (from scratch) when ``train`` takes no ``from_epoch``."""
-    if not takes_from_epoch:
+    then. Unchanged (from scratch) when ``train`` takes no ``from_epoch``, or where the diagnosis says the run's
+    weights will not recover and to restart from scratch (``diagnosis.restarts``: units that died or saturated, a
+    collapse): a smaller step from the plateau moves no weight whose gradient is 0 (a Keras wine MLP collapsed at
+    Adam 0.2: lr / 10 from epoch 5 ended val_loss +0.0%, from scratch 5.12 -> 0.14; keras_wine_collapse)."""
+    from .diagnosis import restarts
+
+    cause = next((c for c in getattr(d, "causes", ()) if c.id == check.cause), None)
+    if not takes_from_epoch or (cause is not None and restarts(cause)):
         return dict(check.change)
     n = len(run)
     x = d.flattened_epoch  # (a still-falling curve's: where it slowed)
