@@ -1207,12 +1207,12 @@ def test_a_cell_over_the_csv_modules_field_limit_is_one_line(tmp_path):
 
 def test_a_control_character_in_a_quoted_column_name_stays_on_the_error_line(tmp_path):
     # A flipped byte made "validation" "validat\x1con" in scikit-learn's printed summary; the refusal quotes the
-    # header it found, and \x1c (like \x85 or \u2028) ends a line for str.splitlines: the one line became two, the
+    # line it found, and \x1c (like \x85 or \u2028) ends a line for str.splitlines: the one line became two, the
     # second without 'losslens: ' (the fuzz harness, benchmarks/fuzz.py, seed 11). It is written as its escape.
     text = (FIXTURES / "ecosystem" / "sklearn_mlp_lr1" / "make.out").read_text()
     path = tmp_path / "make.out"
     path.write_text(text.replace("best validation", "be/t validat\x1con", 1))
-    _refused(path, "no numeric columns", "validat\\x1con")
+    _refused(path, "printed results, not a training log", "validat\\x1con")
     res = _cli("diagnose", path)
     assert len(res.stderr.splitlines()) == 1 and res.stderr.startswith("losslens: "), res.stderr
 

@@ -51,7 +51,7 @@ SUMMARIES = [("lightning_trainnoise/make.out", "no numeric columns"),
 def test_a_file_of_printed_results_is_said_to_be_one(name, old):
     path = ECO / name
     said = _refusal(path)
-    assert "not a training log: only results printed after training" in said and old not in said
+    assert "printed results, not a training log" in said and old not in said
     first = next(ln for ln in path.read_text().splitlines() if ln.strip())
     assert repr(first[:40])[:-1] in said  # the first such line, quoted
     n = sum(1 for ln in path.read_text().splitlines() if ln.strip())
@@ -64,11 +64,11 @@ def test_one_printed_result_and_the_same_lines_piped_are_said_alike(tmp_path):
     one = tmp_path / "result.out"
     one.write_text(text.splitlines()[0] + "\n")
     said = _refusal(one)
-    assert "only results printed after training (1 line: 'noise30: 60 epochs, best val_loss 0.7669" in said
+    assert "printed results, not a training log (1 line: 'noise30: 60 epochs, best val_loss 0.7669" in said
     assert "header only" not in said
     piped = _refusal(Path("-"), stdin=text)
-    assert "<stdin>" in piped and "only results printed after training (4 lines like" in piped
-    with pytest.raises(UnknownFormatError, match="only results printed after training"):
+    assert "<stdin>" in piped and "printed results, not a training log (4 lines like" in piped
+    with pytest.raises(UnknownFormatError, match="printed results, not a training log"):
         read(ECO / "keras_trainnoise" / "make.out")
 
 
@@ -81,7 +81,7 @@ PROSE = [("torch_stuck_high_lr/make.out", "no loss or accuracy column (found: 2.
 @pytest.mark.parametrize("name, old", PROSE)
 def test_printed_lines_of_values_are_not_read_as_a_header(name, old):
     said = _refusal(ECO / name)
-    assert old not in said and "no training log in this text: not a table" in said
+    assert old not in said and "printed results, not a training log" in said
 
 
 def test_a_table_whose_header_names_no_loss_still_says_so(tmp_path):

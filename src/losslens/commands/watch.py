@@ -27,9 +27,10 @@ import typer
 _CUT = re.compile(r"cut off mid-write")
 #: The input problems that say "not yet" of a log being written (an empty file, a header alone, loss columns with
 #: no value yet: Lightning's metrics.csv starts with rows of the lr alone; a run of 1-2 points, a folder with no log
-#: in it yet, a printed log before its first epoch): watch waits on them.
+#: in it yet, a printed log before its first epoch: lines of settings or prose, read as printed results or a console
+#: capture with no value per epoch or step): watch waits on them.
 _NOT_YET = ("empty file", "no data rows", "no values (all empty or NaN)", "too short to diagnose",
-            "no training runs found", "no training log in this text")
+            "no training runs found", "no value per epoch or step")
 
 
 def register(app):

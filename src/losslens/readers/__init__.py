@@ -69,8 +69,8 @@ from typing import Mapping
 import numpy as np
 
 from ..columns import axis_kind, given_columns, is_trainer_timing
-from ..exceptions import (LosslensError, MissingExtraError, ReadError, RunNotFoundError, UnknownFormatError, UsageError,
-                          UsageTypeError, raised_in)
+from ..exceptions import (LosslensError, MissingExtraError, NoLossError, ReadError, RunNotFoundError, UnknownFormatError,
+                          UsageError, UsageTypeError, raised_in)
 from ..run import Run
 from . import _source, boosting, catboost, console, delimited, dvclive, hparams, huggingface, keras, lightning, mmengine, records, sacred, table, ultralytics
 
@@ -335,6 +335,9 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
         # function for ``losslens ve...)": a docstring parsed as a table header.
         raise UnknownFormatError(f"a Python file, not a training log (if it holds a training function: losslens "
                                  f"verify {source}:FUNCTION trains and diagnoses it)", source)
+    settings = _settings_file(path, content.text)
+    if settings is not None:
+        raise UnknownFormatError(settings, source)
     text = content.text
     _source.refuse_own_output(text, source)
     booster = boosting.printed_library(text)  # "[0]\ttrain-logloss:0.6 ...": not JSON, though it opens so
@@ -358,7 +361,16 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
     own = _library_file(path, text, options)
     if own is not None:
         return own
-    printed = _printed(text, options)
+    try:
+        printed = _printed(text, options)
+    except (NoLossError, UnknownFormatError) as exc:
+        # One line per run with its figures, each naming an axis ("pre_e2 steps 64, train loss last 4.140, eval loss
+        # best 4.095 at step 64"): read as a printed log whose columns are "train loss last", "eval loss best" (no
+        # loss), or none ("seed 0: val_loss at epoch 399 0.1718, best 0.1681": no numeric columns (found: step)).
+        results = _result_lines(text, per_run=isinstance(exc, NoLossError))
+        if results is None:
+            raise
+        raise UnknownFormatError(_printed_results(*results), source) from None
     if printed is not None:
         return printed
     rich = console.lightning_rich_epochs(text)
@@ -371,28 +383,19 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
             "console with Trainer(callbacks=[TQDMProgressBar()]), which prints every epoch", options["source"])
     results = console.printed_results(text)
     if results is not None:
-        n, line = results
-        shown = _clipped(line, 70)
-        raise UnknownFormatError(f"not a training log: only results printed after training ({n} line"
-                                 f"{'s like' if n > 1 else ':'} {shown!r})", source)
+        raise UnknownFormatError(_printed_results(*results), source)
     try:
         return table.csv_runs(text, fmt="csv", **options)
-    except UnknownFormatError:
-        if not _prose(text):
+    except (MissingExtraError, RunNotFoundError):
+        raise
+    except ReadError as exc:
+        # Read as a table, printed lines were refused as one: "no numeric columns (found: wine_w1: loss 0.4421, ...)",
+        # "no loss or accuracy column (found: 2.13.0+cpu)" under a version line, "no data rows (header only:
+        # dlin_lr0.2_600, val, 0:0.6121, ...)", which say nothing of what the file is or what to give instead.
+        what = _what_text_is(text, prose_header=isinstance(exc, UnknownFormatError))
+        if what is None:
             raise
-        why = "not a table (no comma, tab or column header)"
-    except ReadError:
-        # A first line of words and values is no header: read as one, a script's results ("adam_lr0.3.csv val end
-        # 2.3579 acc 0.102") were refused as a table of columns named "2.3579" and "0.102", "column name '2.267' is in
-        # the header twice" or "data row 1 has 15 cells under 13 column names".
-        first = console.first_line(text)
-        if not _holds_values(first):
-            raise
-        shown = _clipped(first.strip(), 60)
-        why = f"not a table (its first line holds values, not column names: {shown!r})"
-    raise UnknownFormatError(
-        f"no training log in this text: {why}, and no printed epochs or steps with losses (what Keras' fit or a "
-        "Trainer prints, or lines like 'epoch 3: loss 0.52, val_loss 0.61')", source) from None
+        raise UnknownFormatError(what, source) from None
 
 
 def _printed(text: str, options: dict) -> list[Run] | None:
@@ -468,6 +471,180 @@ def _library_file(path: Path, text: str, options: dict) -> list[Run] | None:
 _JSON_START = re.compile(r'\{|\[\s*(?:[\[{"\]\d.-]|true|false|null|NaN|-?Infinity|$)')
 
 
+#: What a user passes instead of a file that holds no value per epoch or step (a refusal's last clause).
+_PASS_THE_LOG = ("pass the log the run wrote as it trained (a Keras CSVLogger file, Lightning's metrics.csv, a Trainer's "
+                 "trainer_state.json) or what it printed each epoch")
+
+_SETTINGS_SUFFIXES = {".yaml": "YAML", ".yml": "YAML", ".toml": "TOML", ".ini": "INI", ".cfg": "INI"}
+_DOCUMENT_SUFFIXES = {".md": "a Markdown document", ".rst": "a reStructuredText document"}
+
+
+def _settings_file(path: Path, text: str) -> str | None:
+    """The refusal of a file that by its name holds settings, prose or one value of a store, never a curve (no reader
+    takes one; a folder's walk passes over them), naming it and what to pass instead: Lightning's hparams.yaml named
+    alone was read as a table, "no numeric columns (found: lr:, 0.003)", or as a JSON object ("keys: none") where it
+    held ``{}``; a Transformers model's config.json "no numeric columns (found: architectures)"; an MLflow run's param
+    file "no data rows (header only: adam)". None for any other file."""
+    suffix = path.suffix.lower()
+    first = _clipped(console.first_line(text).strip(), 40)
+    if suffix in _SETTINGS_SUFFIXES:
+        shown = f": {first!r}" if first else ""
+        what = ("Lightning's hparams.yaml, the run's saved settings" if path.name == hparams.FILE
+                else f"a {_SETTINGS_SUFFIXES[suffix]} file of settings")
+        return (f"{what}{shown}, not a training log: pass the log written beside it (metrics.csv, an event file) or "
+                "the folder holding both, where the settings are read with the log")
+    if suffix in _DOCUMENT_SUFFIXES:
+        return f"{_DOCUMENT_SUFFIXES[suffix]}, not a training log: pass the log it describes"
+    if path.name == "config.json" and re.search(r'"(?:architectures|model_type)"\s*:', text[:65536]):
+        return ("a Transformers model's config.json, not a training log: pass the Trainer's trainer_state.json (in its "
+                "output folder or a checkpoint-N folder) or that folder")
+    run = path.parent.parent
+    if path.parent.name in _MLFLOW_RUN_FILES and (run / "meta.yaml").is_file() and (run.parent / "meta.yaml").is_file():
+        return (f"an MLflow run's {_MLFLOW_RUN_FILES[path.parent.name]} file ({path.parent.name}/{path.name}), not a "
+                f"log to read alone: pass its store, losslens diagnose {run.parent.parent} --run {run.name}")
+    return None
+
+
+#: The folders of an MLflow file store's run (``mlruns/EXPERIMENT/RUN/``), one value or series per file.
+_MLFLOW_RUN_FILES = {"metrics": "metric", "params": "param", "tags": "tag"}
+
+
+def _printed_results(n: int, line: str) -> str:
+    """The refusal of a text of printed results (:func:`console.printed_results`, :func:`_result_lines`): what it is,
+    the first, and what to pass instead."""
+    shown = _clipped(line, 70)
+    return (f"printed results, not a training log ({n} line{'s like' if n > 1 else ':'} {shown!r}): no value per "
+            f"epoch or step; {_PASS_THE_LOG}")
+
+
+#: A printed value: 0.4421, 1.65e+20, 21%, a step and its value joined ("0:0.6121"), or a run's values joined by
+#: commas ("0,17.61527,-9.71427").
+_VALUE = re.compile(r"[-+]?(?:\d[\d.,:eE+%x-]*|\.\d[\d.,:eE+%-]*)")
+#: A library's version ("keras 3.15.1 torch 2.13.0+cpu"): a line a script prints before its results.
+_VERSION = re.compile(r"v?\d+\.\d+\.\d+\S*")
+
+
+def _text_lines(text: str) -> list[str]:
+    """The lines of a text as a file's reader sees them: split at line ends only (str.splitlines also splits at
+    \\x1c, \\x85, \\u2028, which a damaged byte may be, cutting the line a refusal quotes)."""
+    return re.split(r"\r\n|\r|\n", text)
+
+
+def _tokens(line: str) -> list[str]:
+    return [t.strip(_PUNCT) for t in line.split()]
+
+
+def _version_line(line: str) -> bool:
+    values = [t for t in _tokens(line) if _VALUE.fullmatch(t)]
+    return bool(values) and all(_VERSION.fullmatch(t) for t in values)
+
+
+def _result_line(line: str) -> bool:
+    """A printed line of a name and values: opening with a word, a word and a value among its whitespace-split
+    tokens (a value: also a step joined to its value, or values joined by commas); or opening with the run's settings
+    where it quotes a summary ("0.5 300 {} end test 0.7296 best round 5": an MLflow metric file's rows, "1796471486068
+    2.0957 0 train", quote none)."""
+    tokens = _tokens(line)
+    if not tokens or not any(_WORD.fullmatch(t) for t in tokens) or _version_line(line):
+        return False
+    if not _WORD.match(tokens[0]):
+        return _VALUE.fullmatch(tokens[0]) is not None and _SUMMARY_WORD.search(line) is not None
+    return any(_VALUE.fullmatch(t) for t in tokens[1:])
+
+
+def _figures(line: str) -> bool:
+    """A line of results names a figure (a loss, a score, a summary of one) or prints several values ("nosignal
+    0,17.61527,-9.71427"): a console's "Seed set to 0", "wrote 8 runs to /tmp/..." do neither."""
+    return _FIGURE.search(line) is not None or sum(len(_NUMBER.findall(t)) for t in _tokens(line)
+                                                    if _VALUE.fullmatch(t)) >= 2
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d*)?(?:[eE][-+]?\d+)?")
+
+
+#: The share of a text's lines holding a digit that must be lines of a name and values for the text to read as
+#: printed results: the committed make.out files are all such lines but for a heading or a version line; a console
+#: capture that prints a setting or two before prose and warnings has fewer.
+_RESULTS_SHARE = 0.5
+
+
+def _result_lines(text: str, per_run: bool = False) -> tuple[int, str] | None:
+    """``(how many, the first)`` of the lines of printed results in ``text`` (lines of a name and values, not a
+    table's rows), else None. ``per_run``: only where each line names its own run (their first words differ, as a
+    script's results do, one line per run; a log's lines open with "epoch" or "step" again and again) and most quote
+    a summary ("best", "final", "last", "min" ...), for a text a printed log's reader took and found no loss in."""
+    lines = [ln.strip() for ln in _text_lines(text[:1_000_000])[:10_000] if ln.strip() and any(c.isdigit() for c in ln)]
+    lines = [ln for ln in lines if not _version_line(ln)]
+    if not lines or not _result_line(lines[0]):
+        return None
+    results = [ln for ln in lines if _result_line(ln)]
+    if len(results) < _RESULTS_SHARE * len(lines) or sum(map(_figures, results)) < _RESULTS_SHARE * len(results):
+        return None
+    if per_run:
+        runs = [_run_label(ln) for ln in results]
+        if len(set(runs)) < len(runs) \
+                or sum(_SUMMARY_WORD.search(ln) is not None for ln in results) < _RESULTS_SHARE * len(results):
+            return None
+    return len(results), results[0]
+
+
+#: A word that names a figure of a run (a loss, a score, a summary of one), which a line of printed results quotes.
+_FIGURE = re.compile(r"(?<![A-Za-z])(?:loss|acc|accuracy|val|valid|validation|eval|train|training|test|best|final|last|"
+                     r"lowest|highest|min|max|end|error|score|mse|mae|rmse|nll|perplexity|ppl|auc|f1|r2|entropy)"
+                     r"(?![A-Za-z])", re.I)
+
+
+def _run_label(line: str) -> str:
+    """What a line of results opens with, the run it is of: the words before its first colon ("seed 0", "SGD lr 3.0"),
+    else its first word ("pre_e2")."""
+    head, colon, _ = line.partition(":")
+    return head.strip().lower() if colon and len(head.split()) <= 4 else _tokens(line)[0].lower()
+
+
+_SUMMARY_WORD = re.compile(r"(?<![A-Za-z])(?:best|final|last|lowest|highest|min|max|end)(?![A-Za-z])", re.I)
+
+
+def _delimited_cells(line: str) -> list[str] | None:
+    """The cells of a table's line (a header or a row): split at commas, tabs or semicolons, each one token; else
+    None (printed text: "GPU available: False, used: False")."""
+    for sep in (",", "\t", ";"):
+        cells = [c.strip() for c in line.split(sep)]
+        if len(cells) >= 2 and all(c and " " not in c for c in cells):
+            return cells
+    return None
+
+
+def _delimited_values(line: str) -> bool:
+    """A table's row, not its header: a value among its cells (:func:`_delimited_cells`), and a name too (a row of
+    numbers alone is the table reader's own refusal, "a table of numbers without a header row")."""
+    cells = _delimited_cells(line) or ()
+    return any(_VALUE.fullmatch(c) for c in cells) and not all(_VALUE.fullmatch(c) for c in cells)
+
+
+def _what_text_is(text: str, prose_header: bool) -> str | None:
+    """What a text no reader took is, where it can tell, in the refusal's words (with what to pass instead), else
+    None (the table reader's own refusal stands: a header of names with no loss among them, a table of numbers
+    without a header row). ``prose_header``: the table reader found no numeric column, so a first line of words (no
+    value, no delimiter) is prose, not a header."""
+    lines = [ln.strip() for ln in _text_lines(text[:65536]) if ln.strip()]
+    lines = [ln for ln in lines if not _version_line(ln)] or lines
+    first = lines[0] if lines else ""
+    if _delimited_values(first):
+        return (f"a table whose first line holds values, not column names ({_clipped(first, 60)!r}): give it a header "
+                "row (epoch,loss,val_loss ...)")
+    results = _result_lines(text)
+    if results is not None:
+        return _printed_results(*results)
+    # (where the table reader found no numeric column, a first line that is no header of single names is no header:
+    # Lightning's "GPU available: False, used: False", a Keras model summary's "Model: "sequential"")
+    if _result_line(first) or (prose_header and (_prose(text) or (len(first.split()) >= 2
+                                                                    and not _delimited_cells(first)))):
+        return (f"a console capture, not a training log (its first line: "
+                f"{_clipped(first, 60)!r}): no value per epoch or step (what Keras' fit or a Trainer prints, or lines "
+                f"like 'epoch 3: loss 0.52, val_loss 0.61'); {_PASS_THE_LOG}")
+    return None
+
+
 def _prose(text: str) -> bool:
     """The first line reads like console output (words, no delimiter), not a table's header."""
     first = console.first_line(text)
@@ -482,23 +659,6 @@ def _clipped(text: str, width: int) -> str:
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z_-]*")
 _PUNCT = ",;:()[]{}'\""
-
-
-def _holds_values(line: str) -> bool:
-    """``line`` reads as printed words and values: opening with a name, a word and a number among them, split at
-    whitespace (a value printed, which no column's name is; a CSV header's "Unnamed: 0,loss" holds none so)."""
-    words = line.split()
-    # (An MLflow metric file's rows open with their timestamp: "1796471486068 2.0957 0 train 8e2e8d06" is a row.)
-    if not words or not _WORD.match(words[0].strip(_PUNCT)) \
-            or not any(_WORD.fullmatch(w.strip(_PUNCT)) for w in words):
-        return False
-    for word in words:
-        try:
-            float(word.strip(_PUNCT))
-        except ValueError:
-            continue
-        return True
-    return False
 
 
 def _up_to_cut(text: str, source: str, problem: str):
