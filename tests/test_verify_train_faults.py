@@ -55,11 +55,18 @@ def test_the_cli_exits_2_naming_the_keyword_a_retraining_ignored(tmp_path):
                       "    return linear_regression_run(0.05, round(30 * epochs_factor))\n")
     res = runner.invoke(app, ["verify", f"{script}:train", "--cause", "lr_too_low"])
     assert res.exit_code == 2, res.output
-    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith(
-        f"losslens: {script}:train: lr_too_low not checked: its retraining changed nothing "
-        "(train(lr_factor=10.0) returned the very run the baseline did"), res.stderr
+    # A result, as compare's: said on the report's own lines, nothing on stderr (a bad input's place)
+    assert res.stderr == "", res.stderr
+    assert "\nasked lr_too_low: not checked: its retraining changed nothing (train(lr_factor=10.0) returned the very " \
+           "run the baseline did" in res.stdout, res.stdout
     assert "not decided" in res.stdout
+    # --json: its stdout the one object, the reason in it, stderr empty, the exit the same
+    res = runner.invoke(app, ["verify", f"{script}:train", "--cause", "lr_too_low", "--json"])
+    assert res.exit_code == 2 and res.stderr == "", res.output
+    asked = json.loads(res.stdout)["asked"]
+    assert [a["cause"] for a in asked] == ["lr_too_low"] and asked[0]["holds"] is None
+    assert asked[0]["unsettled"].startswith("not checked: its retraining changed nothing (train(lr_factor=10.0) "
+                                            "returned the very run the baseline did"), asked
 
 
 def test_a_train_without_a_seed_is_run_twice_and_a_move_within_its_noise_decides_nothing():
@@ -298,10 +305,10 @@ def test_the_cli_exits_2_where_a_seedless_train_leaves_the_verdict_not_decided(s
     assert res.exit_code == 2, res.output
     assert "· still_improving — twice the epochs: predicts val_loss ends ≥ 2% lower; got 0.2973 → 0.1503: not decided" \
         in res.stdout
-    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith(
-        f"losslens: {script}:train: still_improving not decided: train() is not deterministic: run twice unchanged, "
-        "its val_loss ended 0.2973 and 0.1156 (-61.1%)"), res.stderr
+    assert res.stderr == "", res.stderr  # (the reason is the report's last line)
+    assert res.stdout.strip().splitlines()[-1].startswith(
+        "verdict still_improving: not checked: its retraining moved the loss no further than train() moves it "
+        "unchanged (not deterministic)"), res.stdout
 
 
 def test_a_baseline_given_to_a_seedless_train_is_read_against_its_noise(seedless_sklearn, tmp_path):
@@ -321,7 +328,8 @@ def test_a_baseline_given_to_a_seedless_train_is_read_against_its_noise(seedless
     assert "train() does not reproduce the baseline given (it is not deterministic, or the log came from other code " \
            "or data): run unchanged, its val_loss ended 0.1156 against 0.2973 in the baseline given (-61.1%)" \
            in check["skipped"]
-    assert res.stderr.strip().splitlines()[-1].startswith(f"losslens: {script}:train: still_improving not decided")
+    assert res.stderr == "" and out["summary"].startswith("not checked: its retraining moved the loss no further "
+                                                          "than train() moves it unchanged"), (res.stderr, out["summary"])
 
 
 def test_the_last_line_says_a_seedless_train_is_not_deterministic_where_the_verdict_goes_unchecked(seedless_sklearn):

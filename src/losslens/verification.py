@@ -577,6 +577,21 @@ class Verification:
             return []
         return [r for r in self.results if r.check.cause == cause and r.broke]
 
+    def unsettled(self, cause: str) -> str | None:
+        """Why ``cause``'s prediction was left neither holding nor failing where its retrainings broke (each raised, or
+        gave the baseline's run back) or moved the loss within the noise, in the words the report ends on (the
+        ``asked`` line, the verdict's): ``"not checked: each retraining for it failed (train(epochs_factor=2.0)
+        raised MemoryError: ...)"``; None where it held, failed, or no check of it ran for another reason (no keyword
+        for it). The CLI's exit 2 then is a result, said there, not a bad input's line on stderr."""
+        broken = self.broken(cause)
+        if broken:
+            r = broken[0]
+            # (A retraining that ran and returned the baseline's run again failed as a counterfactual, not as code.)
+            how = "its retraining changed nothing" if r.why == "unchanged" else "each retraining for it failed"
+            return f"not checked: {how} ({r.skipped})"
+        noisy = self.undecided(cause)
+        return f"not decided: {noisy[0].skipped}" if noisy else None
+
     def undecided(self, cause: str) -> list:
         """The checks of ``cause`` left not decided because the change moved the loss no further than train()
         moves it unchanged (``why == "noise"``) or within the runs' own tail noise (``"tail_noise"``), where none of
@@ -639,8 +654,7 @@ class Verification:
         for cause in dict.fromkeys(c for c in self.asked if c != d.verdict and c not in _OBSERVED):
             held = self.holds(cause)
             said = {True: "its prediction held", False: "its prediction does NOT hold",
-                    None: "not decided (its checks moved the loss within the tail's own noise)"
-                    if self.undecided(cause) else "not checked (none of its checks ran)"}[held]
+                    None: self.unsettled(cause) or "not checked (none of its checks ran)"}[held]
             lines.append(f"asked {cause}: {said}" + (f" ({self._moved(cause)})" if held and self._moved(cause) else ""))
         lines.append(f"verdict {d.verdict}: {self.summary()}")
         alone = self.parts_read_alone()
@@ -694,6 +708,12 @@ class Verification:
                 fix = _REPRODUCE if self.seedable else "give it a `seed` keyword and --seeds 0,1,2"
                 return ("not checked: its retraining moved the loss no further than train() moves it unchanged "
                         f"({why}); {fix}")
+            # Each retraining for it raised or changed nothing: said here, the report's last line, as the reason of
+            # the exit 2 (it was a second line, on stderr, the form of an input that cannot be read).
+            broke = self.unsettled(self.diagnosis.verdict) if self.broken(self.diagnosis.verdict) else None
+            if broke:
+                # ("from one run per change" of none; a train() measured not deterministic is still said)
+                return broke + (self._one_run() if self.deterministic is False else "")
             # The verdict has no counterfactual (stuck_at_init) or another cause was asked (--cause): the checks
             # above still ran once per change, and the noise was measured for them. "not checked" alone hid that a
             # seedless train() gave two different runs unchanged, which every other outcome says.
@@ -931,10 +951,11 @@ class Verification:
     def _asked_dicts(self) -> list[dict]:
         """Each cause asked about by name besides the verdict (``--cause``): its outcome, as the text's ``asked``
         line says it (``holds`` null: ``undecided`` where its checks moved the loss within the tail's noise, else
-        not checked), and the move that held it."""
+        not checked; ``unsettled``, why, where its retrainings broke or stayed in the noise: :meth:`unsettled`), and the
+        move that held it."""
         d = self.diagnosis
         return [{"cause": c, "holds": self.holds(c), "undecided": self.holds(c) is None and bool(self.undecided(c)),
-                 "moved": self._moved(c) or None}
+                 "moved": self._moved(c) or None, "unsettled": self.unsettled(c)}
                 for c in dict.fromkeys(c for c in self.asked if c != d.verdict and c not in _OBSERVED)]
 
     def _observed(self) -> list[str] | None:
