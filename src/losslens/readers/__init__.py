@@ -629,7 +629,11 @@ def _what_text_is(text: str, prose_header: bool) -> str | None:
     lines = [ln.strip() for ln in _text_lines(text[:65536]) if ln.strip()]
     lines = [ln for ln in lines if not _version_line(ln)] or lines
     first = lines[0] if lines else ""
-    if _delimited_values(first):
+    if _delimited_cells(first) is not None:
+        # A table: under a header of names its reader's refusal stands ("a table of runs, one row per run_id"), as
+        # over rows of numbers alone; a first row of names and values is no header.
+        if not _delimited_values(first):
+            return None
         return (f"a table whose first line holds values, not column names ({_clipped(first, 60)!r}): give it a header "
                 "row (epoch,loss,val_loss ...)")
     results = _result_lines(text)
