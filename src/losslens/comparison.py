@@ -30,7 +30,7 @@ from . import diagnosis as D
 from .result import finite_or_none
 from .verification import (Check, CheckResult, Verification, as_loss, checks_of, flips_within,
                            read_values, rival_checks, same_values, statistic_of, tail_points, tail_se, end_points,
-                           NOISE_SES, axis_unit, ALL_REQUIRED)
+                           NOISE_SES, axis_unit, ALL_REQUIRED, FOLLOW_UP)
 from .facts.learning_curve import DATA_GAIN
 from .verification import GAIN, NO_GAIN
 
@@ -176,13 +176,30 @@ class Comparison(Verification):
                 held = self.holds(cause)
                 if held is not None:
                     text += f"; {cause}'s prediction " + (f"held ({self._moved(cause)})" if held else "does NOT hold")
-            # (a cause not listed whose prediction for this change held answers what the verdict could not: a
-            # converged 3-wide MLP's twice-the-width run took validation 14% lower and training 96% lower, underfitting's
-            # both readings, and the report ended on "not checked" alone)
-            for cause in dict.fromkeys(r.check.cause for r in self.results):
-                if cause not in self.asked_causes and self._rival_held(cause):
-                    text += (f"; {cause}'s prediction for it held ({self._moved(cause)}): the AFTER run says "
-                             f"{cause}, not {verdict}, held the level")
+                elif self.undecided(cause):
+                    # (its silence, beside a rival named for the same move, read as the rival's answer)
+                    r = self.undecided(cause)[0]
+                    text += f"; {cause}'s prediction: not decided (" + (
+                        f"{r.check.name}: {_stat_word(r)} {r.change_rel:+.1%}, " if r.change_rel is not None else ""
+                    ) + "within the runs' noise)"
+            listed = [c.id for c in self.diagnosis.causes]
+            ours = set(listed) | set(FOLLOW_UP.get(verdict, ()))
+            # (a cause neither listed nor a follow-up is named only where none of those reads this change: a
+            # converged 3-wide MLP's twice-the-width run took validation 14% lower and training 96% lower,
+            # underfitting's both readings, and the report ended on "not checked" alone; but where a listed cause
+            # reads the change, its answer is the one: more data lowering a flat validation loss is data_limited's,
+            # listed, not overfitting's, whose rise the curve did not show, and lr / 10 lowering a loss read no_signal
+            # beside lr_too_high is not "diverged", which neither run read)
+            read_by_ours = any(r.check.cause in ours for r in self.results)
+            rivals = [c for c in dict.fromkeys(r.check.cause for r in self.results)
+                      if c not in self.asked_causes and self._rival_held(c) and (c in ours or not read_by_ours)]
+            for cause in rivals:
+                text += (f"; {cause}'s prediction for it held ({self._moved(cause)}): the AFTER run says "
+                         f"{cause}, not {verdict}, held the level")
+            if verdict == "converged" and "underfitting" not in rivals and any(
+                    r.check.cause == "underfitting" and r.holds is not None for r in self.results):
+                # (converged's follow-up, as verify says it: the level is or is not the model's limit)
+                text += self._capacity_or_floor()
             return text
         short = self._fell_short()
         if short:
@@ -1254,9 +1271,13 @@ def _matches(check: Check, change: dict) -> bool:
 
 def _readings(d, b_runs, a_runs, a_diag, change, denied: str | None = None, resume: "Resume | None" = None,
               keep: bool = False) -> list:
-    """Each listed cause's prediction about ``change`` read off the runs, then every other cause's where it
-    holds (as verify reads them off its retrainings). ``resume``: the change was made from its epoch on."""
-    listed = [c.id for c in d.causes]
+    """Each listed cause's prediction about ``change`` read off the runs, and the verdict's follow-ups' (verify's
+    :data:`~losslens.verification.FOLLOW_UP`: after converged, would a bigger model or more data go lower?), then
+    every other cause's where it holds (as verify reads them off its retrainings). ``resume``: the change was made
+    from its epoch on. A converged run's width 64 -> 128 printed no line and "not checked" where verify, retraining
+    that same change, said "a model twice the size did not lower both losses" (tests/fixtures/ecosystem/
+    verify_compare_lines)."""
+    listed = list(dict.fromkeys([c.id for c in d.causes] + list(FOLLOW_UP.get(d.verdict, ()))))
     out, seen = [], set()
     for cause in listed:
         for check in _checks_of(cause, d):
@@ -1421,6 +1442,12 @@ def _end_label(b_runs, a_runs, metric: str) -> str:
             ks.append("/".join(str(k) for k in counts))
     ks = list(dict.fromkeys(ks))
     return f" (median of the last {' / '.join(ks)})" if ks else ""
+
+
+def _stat_word(r) -> str:
+    """``"best val_loss"`` / ``"val_loss ends"``: what reading ``r`` measured, in words."""
+    what = r.check.measured() or r.check.metric
+    return f"{what} ends" if r.check.statistic == "end" else f"{r.check.statistic} {what}"
 
 
 def _stat_text(v: float) -> str:

@@ -640,7 +640,9 @@ class Verification:
     def __str__(self) -> str:
         d = self.diagnosis
         x = "" if d.plateau_epoch is None else f" (plateau at {d.axis} {d.plateau_epoch:g})"
-        seeds = "" if self.seeds == [None] else f", mean of seeds {', '.join(map(str, self.seeds))}"
+        # (one seed given is that seed's run: "mean of seeds 1" beside "from one seed" said two things)
+        seeds = "" if self.seeds == [None] else f", seed {self.seeds[0]}" if len(self.seeds) == 1 else \
+            f", mean of seeds {', '.join(map(str, self.seeds))}"
         lines = [f"{d.run_name}: {d.verdict}{x} on {d.metric}; each cause's prediction, retrained{seeds}:"]
         lines += [f"  {r.line(axis_unit(self.baseline_runs))}" for r in self.results]
         if self.unchecked:
@@ -718,7 +720,12 @@ class Verification:
             # above still ran once per change, and the noise was measured for them. "not checked" alone hid that a
             # seedless train() gave two different runs unchanged, which every other outcome says.
             return "not checked" + (self._one_run() if self.deterministic is not None else "")
-        if own is False:
+        rise = self.rise
+        if own is False and rise is not None:
+            text = self._rise_said(rise)
+            if rival:
+                text += f"; {_the(self.checked_by)} points to {rival} ({self._moved(rival)})"
+        elif own is False:
             text = "NOT confirmed"
             rose = next((r for r in self.results if r.rose_overfitting), None)
             if rose is not None and not rival:
@@ -760,6 +767,72 @@ class Verification:
         if own and rival and self._predicts_no_change():
             text += self._went_lower(rival)
         return text + self._one_run()
+
+    @property
+    def rise(self) -> dict | None:
+        """Where an ``overfitting`` verdict's remedies were NOT confirmed while the baseline itself rose after its best
+        by their own bar or more (its end ``DATA_GAIN`` (10%) of its best above it): what was measured, as a dict
+        (``best``, ``end``, ``epoch``: the baseline's, as the checks read them, the epoch the diagnosis's early stop
+        names; ``removed``: each change's name -> the share of the rise, end - best, its run took away, 1 - its own
+        rise / the baseline's, None where it lacks a reading); else None.
+
+        The checks score each remedy on validation's best and end; the best is what early stopping, overfitting's
+        first action, already keeps, and the rise after it is the overfitting. "NOT confirmed" alone read as "not
+        overfitting" on a torch MLP (256-256, AdamW, 120 rows of breast_cancer) whose val_loss rose 0.108 -> 0.262
+        after epoch 4 while training fell: half the size, twice the data and the weight decay x 10 took 5%, 18% and
+        12% of that rise (tests/fixtures/ecosystem/verify_compare_lines)."""
+        d = self.diagnosis
+        if d.verdict != "overfitting" or self.confirmed is not False or self.warm_start:
+            return None
+        first = d.cause.actions[0] if d.cause.actions else None
+        from .diagnosis import EARLY_STOP, EARLY_STOP_BEST
+
+        # (a stop on validation accuracy is said by `unchecked`: its best weights are another epoch's)
+        if getattr(first, "kind", None) not in (EARLY_STOP_BEST, EARLY_STOP):
+            return None
+        readings: dict[str, dict] = {}
+        for r in self.results:
+            if r.check.cause == "overfitting" and r.check.top is None and r.check.statistic in ("best", "end"):
+                readings.setdefault(r.check.name, {})[r.check.statistic] = r
+        base = next((rs for rs in readings.values() if all(
+            rs.get(s) is not None and rs[s].baseline is not None and math.isfinite(rs[s].baseline)
+            for s in ("best", "end"))), None)
+        if base is None:
+            return None
+        best, end = base["best"].baseline, base["end"].baseline
+        if not end - best >= DATA_GAIN * abs(best):
+            return None
+        removed = {}
+        for name, rs in readings.items():
+            b, e = (rs[s].value if s in rs else None for s in ("best", "end"))
+            ok = b is not None and e is not None and math.isfinite(b) and math.isfinite(e)
+            removed[name] = 1 - (e - b) / (end - best) if ok else None
+        epoch = d.cause.numbers.get("val_min_epoch", d.cause.numbers.get("val_best_epoch"))
+        return {"best": best, "end": end, "epoch": epoch, "removed": removed}
+
+    def _rise_said(self, rise: dict) -> str:
+        """The summary of :attr:`rise`: the run's own rise and its early stop first, then what the remedies did to
+        the rise, and that none met the bar (the prediction checked)."""
+        d, metric = self.diagnosis, self.results[0].check.measured() or self.diagnosis.metric
+        at = "" if rise["epoch"] is None else f" at {d.axis} {rise['epoch']:g}"
+        rel = (rise["end"] - rise["best"]) / abs(rise["best"])
+        text = (f"the overfitting is this run's own: {metric} rose from its best, {_fmt(rise['best'])}{at}, to "
+                f"{_fmt(rise['end'])} at the end ({rel:+.0%}), and its first action, early stopping{at}, keeps "
+                f"{_fmt(rise['best'])} (read off the {self.baseline_label} run, not retrained); its other remedies NOT "
+                f"confirmed by {self.checked_by}: ")
+        mine = [r for r in self.results if r.check.cause == "overfitting"]
+        bar = f"{metric}'s best or end ≥ {DATA_GAIN:.0%} lower"
+        if any(r.holds for r in mine):
+            text += f"fewer than half of its changes took {bar} with neither reading moving as far the other way"
+        elif any(r.why in ("noise", "tail_noise") for r in mine):
+            text += f"none took {bar} beyond the runs' noise"
+        else:
+            text += f"none took {bar}"
+        took = [f"{name} {share:.0%}" if share >= 0 else f"{name} none (the rise grew {-share:.0%})"
+                for name, share in rise["removed"].items() if share is not None]
+        if took:
+            text += f"; of the rise ({_fmt(rise['end'] - rise['best'])}) each change took away: " + ", ".join(took)
+        return text
 
     def _beyond_noise(self) -> str:
         """A converged verdict confirmed at its bar by a change that still lowered the loss well beyond the runs'
@@ -944,9 +1017,18 @@ class Verification:
                 # What the text says beyond the keys above, as data: a tool reading --json read "confirmed": true on
                 # the walker's two-head model where the text's parts line said head1 overfits (keras_heads_apart).
                 "summary": self.summary(), "parts_read_alone": self.parts_read_alone(),
+                "rise": self._rise_dict(),
                 "asked": self._asked_dicts(), "observed": self._observed(),
                 "stated": self._stated(), "lines": str(self).splitlines(),
                 "diagnosis": self.diagnosis.to_dict()}
+
+    def _rise_dict(self) -> dict | None:
+        """:attr:`rise` for the JSON (floats made finite or null)."""
+        rise = self.rise
+        if rise is None:
+            return None
+        return {"best": finite_or_none(rise["best"]), "end": finite_or_none(rise["end"]), "epoch": rise["epoch"],
+                "removed": {k: finite_or_none(v) for k, v in rise["removed"].items()}}
 
     def _asked_dicts(self) -> list[dict]:
         """Each cause asked about by name besides the verdict (``--cause``): its outcome, as the text's ``asked``
@@ -1313,6 +1395,33 @@ class TrainingError(Exception):
         self.error = error
 
 
+def _strings(out) -> bool:
+    """``out`` is a list or tuple of strings (read as log paths)."""
+    return isinstance(out, (list, tuple)) and bool(out) and all(isinstance(x, str) for x in out)
+
+
+def _strings_said(out, error, call: str) -> tuple[str, bool]:
+    """What ``call`` returned, a list of strings that are not logs losslens reads, and what to return instead; and
+    whether they are all numbers written as text."""
+    shown = repr(list(out[:3]))[:-1] + (", ...]" if len(out) > 3 else "]")
+    many = f"a list of {len(out)} strings" if len(out) > 1 else "a list of one string"
+    source = getattr(error, "source", None)
+    why = f"{source}: {getattr(error, 'problem', error)}" if source is not None else str(error)
+
+    def number(x):
+        try:
+            float(x)
+            return True
+        except ValueError:
+            return False
+    if all(number(x) for x in out):
+        return (f"{call} returned {many}, {shown}, which losslens reads as log paths ({why}): they are numbers as "
+                "text; return the values as numbers under their curve's name, {'val_loss': [...]} or "
+                "{'train_loss': [...], 'val_loss': [...]}, or a log path, a Keras History, a DataFrame"), True
+    return (f"{call} returned {many}, {shown}, read as log paths: {why}; return one log path losslens reads, a "
+            "Keras History, a dict of lists or a DataFrame"), False
+
+
 class _Unreadable(LosslensError):
     """``train`` returned a run losslens cannot read or diagnose (all NaN, too short, no such log)."""
 
@@ -1408,6 +1517,11 @@ class _Retrainer:
             raise _ReturnError(f"{_name(self.train)}({_kwtext(kw)}) returned {type(out).__name__}: {e.problem}"
                                ) from None
         except LosslensError as e:
+            if _strings(out):
+                # A list of strings is read as log paths: "no such file or directory" alone named no file, where
+                # train returned the values as text (["0.5", "0.4"]): a mistake of every call, not this check's.
+                said, numbers = _strings_said(out, e, f"{_name(self.train)}({_kwtext(kw)})")
+                raise (_ReturnError if numbers else _Unreadable)(said) from None
             # "dict: no numeric columns" names losslens's view of it; say whose run it is
             said = str(e) if isinstance(out, (str, bytes)) or hasattr(out, "__fspath__") else e.problem
             if "transformers" in sys.modules and _empty_folder(out):
