@@ -720,12 +720,7 @@ class Verification:
             # above still ran once per change, and the noise was measured for them. "not checked" alone hid that a
             # seedless train() gave two different runs unchanged, which every other outcome says.
             return "not checked" + (self._one_run() if self.deterministic is not None else "")
-        rise = self.rise
-        if own is False and rise is not None:
-            text = self._rise_said(rise)
-            if rival:
-                text += f"; {_the(self.checked_by)} points to {rival} ({self._moved(rival)})"
-        elif own is False:
+        if own is False:
             text = "NOT confirmed"
             rose = next((r for r in self.results if r.rose_overfitting), None)
             if rose is not None and not rival:
@@ -748,6 +743,10 @@ class Verification:
                     cause, name = self.next_cause
                     text += (f"; losslens reads its retrained run ({name}) as {cause}, not checked: "
                              f"{self._runs_checks(cause, other=False)}")
+            rise = self.rise
+            if rise is not None:
+                # (the clauses after it stand: what the retraining points to, or the next check to run)
+                text = self._rise_said(rise) + text.removeprefix("NOT confirmed").replace(" instead (", " (", 1)
         elif rival and not self._predicts_no_change():
             text = (f"its prediction held ({self._moved(self.diagnosis.verdict)}), but {_the(self.checked_by)} points to "
                     f"{rival} ({self._moved(rival)})")
