@@ -8,6 +8,7 @@ improvement. A cross-entropy run (tests/fixtures/ecosystem/torch_score_only) is 
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,9 @@ def _shifted(c: float) -> pd.DataFrame:
 
 def _reading(d) -> tuple:
     fc = d.to_dict()["forecast"]
-    return (d.verdict, d.plateau_epoch, [c.id for c in d.causes], [str(a) for a in d.causes[0].actions],
+    # (the levels a stop after X quotes, "(-2.066 → -2.155, 4.4 noise sds)", are the loss's own: a constant moves them)
+    return (d.verdict, d.plateau_epoch, [c.id for c in d.causes],
+            [re.sub(r"\(-?[\d.]+ → -?[\d.]+, ", "(", str(a)) for a in d.causes[0].actions],
             round(fc["p_improve"], 3), fc["uncertain"], round(fc["gain"], 4))
 
 

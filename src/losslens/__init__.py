@@ -212,7 +212,7 @@ def baseline_loss(y, loss: str = "mse") -> float:
 
 def verify(train, *, baseline=None, causes=None, seeds=None, metric: str | None = None,
            classes: int | None = None, progress: bool | None = None, noise_floor: float | None = None,
-           baseline_loss: float | None = None):
+           baseline_loss: float | None = None, offset_free: bool = False):
     """Diagnose ``train()``'s run, then retrain it with each cause's counterfactual (lr/10,
     lr x10, twice the epochs, half or twice the data, a smaller or bigger model, shuffled
     labels) and say whether the prediction held.
@@ -222,17 +222,18 @@ def verify(train, *, baseline=None, causes=None, seeds=None, metric: str | None 
     ``seed`` with ``seeds``) and returns what :func:`diagnose` reads. ``baseline``: the run to compare with
     (default: ``train()``); ``causes``: the causes to check (default: the verdict and the likely ones); ``seeds``: a
     list of ints; ``metric``, ``classes``, ``noise_floor``, ``baseline_loss``: :func:`diagnose`'s (the last two
-    stated on the baseline's run and every retraining's); ``progress``: a bar on stderr (default: when it is a
+    stated on the baseline's run and every retraining's); ``offset_free=True``: the loss has no zero point, each bar a
+    share of the baseline's own improvement (implied by a loss below 0); ``progress``: a bar on stderr (default: when it is a
     terminal).
     A :class:`~losslens.verification.Verification` (``confirmed``, ``holds(cause)``, ``results``, ``to_dict()``);
     every option in :func:`losslens.verification.verify`."""
     from .verification import verify as _verify
     return _verify(train, baseline=baseline, causes=causes, seeds=seeds, metric=metric, classes=classes,
-                   progress=progress, noise_floor=noise_floor, baseline_loss=baseline_loss)
+                   progress=progress, noise_floor=noise_floor, baseline_loss=baseline_loss, offset_free=offset_free)
 
 
 def compare(before, after, *, change=None, metric: str | None = None, classes: int | None = None,
-            same_task: bool = False):
+            same_task: bool = False, offset_free: bool = False):
     """Did the change made between two runs do what ``before``'s diagnosis predicted? :func:`verify` from logs,
     for runs trained elsewhere: ``before`` (the run that plateaued) and ``after`` (the run after the change), each
     anything :func:`diagnose` reads, or a list of runs of one setting (their means are compared).
@@ -243,8 +244,10 @@ def compare(before, after, *, change=None, metric: str | None = None, classes: i
     logged lengths.
     ``metric``, ``classes``: :func:`diagnose`'s. ``same_task=True``: the two are runs of one task, compared where
     the logs suggest two (an accuracy logged on one side only, validation sets of different sizes, a saved dataset
-    that differs), said in a note. A :class:`~losslens.comparison.Comparison` (``confirmed``,
+    that differs), said in a note. ``offset_free=True``: the loss has no zero point (implied by a loss below 0),
+    each bar and move a share of BEFORE's own improvement, not of its level. A :class:`~losslens.comparison.Comparison` (``confirmed``,
     ``holds(cause)``, ``results``, ``after``, ``change``, ``to_dict()``); see
     :func:`losslens.comparison.compare`."""
     from .comparison import compare as _compare
-    return _compare(before, after, change=change, metric=metric, classes=classes, same_task=same_task)
+    return _compare(before, after, change=change, metric=metric, classes=classes, same_task=same_task,
+                    offset_free=offset_free)

@@ -250,12 +250,14 @@ def baseline_loss_option():
 
 
 def offset_free_option():
-    """``--offset-free``, shared by diagnose and forecast: the loss has no zero point (a positive one cannot say)."""
+    """``--offset-free``, shared by diagnose, forecast, compare and verify: the loss has no zero point (a positive
+    one cannot say)."""
     return typer.Option(False, "--offset-free",
                         help="The loss has no zero point (a Gaussian NLL, a continuous ELBO: other units for the "
                              "target add a constant): 0 is no floor, so the forecast is not held above it and its "
-                             "interval is weighed against the curve's improvement. Read so without it where the "
-                             "training or validation loss went below 0 (the run's meta['offset_free']).")
+                             "interval is weighed against the curve's improvement; compare's and verify's bars are "
+                             "shares of the baseline's own improvement, not of its level. Read so without it where "
+                             "the training or validation loss went below 0 (the run's meta['offset_free']).")
 
 
 def check_noise_floor_option(value: Optional[float]) -> None:

@@ -28,7 +28,8 @@ import numpy as np
 from .exceptions import LosslensError, UsageError, UsageTypeError
 from . import diagnosis as D
 from .result import finite_or_none
-from .verification import (Check, CheckResult, Verification, as_loss, checks_of, flips_within,
+from .verification import (Check, CheckResult, Verification, as_loss, checks_of, flips_within, level_scale,
+                           own_improvement,
                            read_values, rival_checks, same_values, statistic_of, tail_points, tail_se, end_points,
                            NOISE_SES, axis_unit, ALL_REQUIRED, FOLLOW_UP)
 from .facts.learning_curve import DATA_GAIN
@@ -312,7 +313,7 @@ class Comparison(Verification):
 
 
 def compare(before, after, *, change: dict | None = None, metric: str | None = None,
-            classes: int | None = None, same_task: bool = False) -> Comparison:
+            classes: int | None = None, same_task: bool = False, offset_free: bool = False) -> Comparison:
     """Did the change made between ``before`` and ``after`` do what ``before``'s diagnosis predicted?
 
     Parameters
@@ -334,6 +335,10 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
         tasks (a saved dataset, task or number of labels that differs; an accuracy logged on one side only;
         validation accuracies counted over sets of different sizes), as ``--same-task`` does. What they found is
         said in ``notes``. AFTER must still log BEFORE's metric on its axis, and a resume is read as without it.
+    offset_free : bool, default False
+        The loss has no zero point (a Gaussian NLL, a negative cosine similarity, Keras' Poisson loss), as
+        ``--offset-free`` says: every bar and move is a share of BEFORE's own improvement, not of its level (implied
+        where a training or validation loss of either side went below 0, as diagnose reads it).
 
     Returns
     -------
@@ -351,10 +356,12 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
         logs an accuracy and the other none, their accuracies count over different validation sets; unless
         ``same_task``), or ``change`` is not one of those above.
     """
-    from .api import diagnose, to_runs
+    from .api import check_options, diagnose, to_runs, with_offset_free
 
+    check_options({"offset_free": offset_free})
     given = None if change is None else parse_change(change)
     b_runs, a_runs = _one_each(before, "BEFORE", to_runs), _one_each(after, "AFTER", to_runs)
+    b_runs, a_runs = with_offset_free(b_runs, offset_free), with_offset_free(a_runs, offset_free)
     opts = {"metric": metric, "classes": classes}
     b_diag = [diagnose(r, **opts) for r in b_runs]
     d = b_diag[0]
@@ -1345,15 +1352,16 @@ def _read(check: Check, d, b_runs, a_runs, a_diag, change, shared: bool = False,
     r = read_values(check, b_runs, a_runs, lambda c, b, v, bv, vs: _within_noise(c, b, v, bv, vs, b_runs, a_runs),
                     cls=Reading, verdicts=lambda: [x.verdict for x in a_diag], shared=shared)
     if r.holds is not None and len(b_runs) == len(a_runs) == 1:
-        r.band = _within_noise(check, r.baseline, r.value, [r.baseline], [r.value], b_runs, a_runs, band_only=True)
+        r.band = _within_noise(r.check, r.baseline, r.value, [r.baseline], [r.value], b_runs, a_runs, band_only=True)
     if r.holds and check.cause == "converged" and check.expect == "not_lower" and check.threshold >= GAIN \
             and len(b_runs) == len(a_runs) == 1 and r.baseline and r.value is not None:
         # ("< 15% lower" is the bar the scenarios were labelled with; a gain under it may still be far past the runs'
         # noise, and then the floor converged claims was the held step's, not the data's.)
-        gain = (r.baseline - r.value) / abs(r.baseline)
+        scale = level_scale(r.check, r.baseline)
+        gain = (r.baseline - r.value) / scale
         se = _one_run_se(check, b_runs, a_runs)
-        if se and gain >= NO_GAIN and gain * abs(r.baseline) >= BEYOND_NOISE * _NOISE_SES * se:
-            r.beyond = gain * abs(r.baseline) / (_NOISE_SES * se)
+        if se and gain >= NO_GAIN and gain * scale >= BEYOND_NOISE * _NOISE_SES * se:
+            r.beyond = gain * scale / (_NOISE_SES * se)
     return r
 
 
@@ -1398,11 +1406,12 @@ def _within_noise(check, b, v, base_vals, vals, b_runs, a_runs, band_only: bool 
         se = math.sqrt(ses[0] ** 2 + ses[1] ** 2)
         what = f"the two runs' own {axis_unit(b_runs)}-to-{axis_unit(b_runs)} noise"
     if band_only:
-        return f"±{_NOISE_SES:g} standard errors = " + (f"±{_NOISE_SES * se / abs(b):.1%}" if b else
-                                                          f"±{_NOISE_SES * se:.3g}")
+        return f"±{_NOISE_SES:g} standard errors = " + (f"±{_NOISE_SES * se / level_scale(check, b):.1%}" if b or check.unit
+                                                          else f"±{_NOISE_SES * se:.3g}")
     if not flips_within(check, b, v, v + np.linspace(-_NOISE_SES, _NOISE_SES, 81) * se):
         return None
-    rel = f" (±{_NOISE_SES * se / abs(b):.1%} of {b:.4g})" if b else ""
+    rel = (f" (±{_NOISE_SES * se / check.unit:.1%} of the baseline's improvement, {check.unit:.3g})" if check.unit else
+           f" (±{_NOISE_SES * se / abs(b):.1%} of {b:.4g})" if b else "")
     return (f"the move is within {what}: ±{_NOISE_SES:g} standard errors = ±{_NOISE_SES * se:.3g}{rel} "
             "either way flips it; one run a side cannot tell it from what another seed would give"
             if len(base_vals) == len(vals) == 1 else
@@ -1415,18 +1424,24 @@ def _moves(c: Comparison) -> str:
     check = as_loss(Check("", {}, "", metric=d.metric), d, c.baseline_runs[0], c.baseline_runs + c.after_runs,
                     c.metric_given)
     parts = []
+    # (a loss with no zero point: the moves are shares of BEFORE's own improvement, as the bars are; of the level,
+    # -cosine similarity's -0.7969 -> -0.803 read "-0.8%" where its improvement was 0.25)
+    unit = own_improvement(check, c.baseline_runs, c.after_runs)
     # (the runs compared: a resumed AFTER and BEFORE over the epochs both logged)
     for stat in ("end", "best"):
         b = [statistic_of(r, check.metric, stat, check.top) for r in c.baseline_runs]
         a = [statistic_of(r, check.metric, stat, check.top) for r in c.after_runs]
         if b and a and None not in b + a:
             bm, am = float(np.mean(b)), float(np.mean(a))
-            rel = f" ({(am - bm) / abs(bm):+.1%})" if bm and math.isfinite(bm) and math.isfinite(am) else ""
+            rel = f" ({(am - bm) / (unit or abs(bm)):+.1%})" if (bm or unit) and math.isfinite(bm) \
+                and math.isfinite(am) else ""
             # (inf is statistic_of's word for a series that broke down: "→ inf" read as a value logged)
             # (the end is a median, not the last value logged: "end 0.8848" of a log whose last value was 0.8661 read
             # as a misprint; the count per side, as end_points takes it of each run's length)
             parts.append(f"{stat}{_end_label(c.baseline_runs, c.after_runs, check.metric) if stat == 'end' else ''} "
                          f"{_stat_text(bm)} → {_stat_text(am)}{rel}")
+    if parts and unit:
+        parts[-1] += f" (shares of BEFORE's own improvement, {unit:.3g}: the loss has no zero point)"
     return f"{check.measured() or check.metric}: " + "; ".join(parts) if parts else "no common metric to compare"
 
 

@@ -164,6 +164,11 @@ class Check:
     # Twice the epochs on a loss that barely left its start (set by :func:`read_values`): the baseline's own fall,
     # first point to end, in the metric's units; a move of >= GAIN of it counts as lower too (:func:`prediction_holds`).
     room: float | None = None
+    # A loss with no zero point (:func:`losslens.facts.offset_free`: said, or seen below 0; set by
+    # :func:`read_values`): the baseline's own improvement, its first point to its best, in the metric's units. The
+    # bars are shares of it, not of the level, which a constant added to the loss moves (diagnose reads such a loss
+    # against its improvement too: ``trend.tail_drop_level``).
+    unit: float | None = None
 
     def prediction(self, axis: str = "epoch") -> str:
         """What the check predicts, in words; ``axis``: the unit the baseline's log counts (a bounce is measured
@@ -175,6 +180,8 @@ class Check:
             what += f" (or {'≥' if self.expect == 'lower' else '<'} {GAIN:.0%} of the baseline's own fall, {self.room:.3g})"
         if self.ceiling is not None:
             what += f" and < {self.ceiling:.0%} higher"
+        if self.unit is not None:
+            what += f" (of the baseline's own improvement, {self.unit:.3g}: the loss has no zero point)"
         if self.statistic == "spread":
             return f"the {axis}-to-{axis} spread of {self.measured() or 'the loss'} (its tail) {what}"
         stat = "ends" if self.statistic == "end" else "best"
@@ -322,7 +329,7 @@ class CheckResult:
             return None
         if math.isinf(self.baseline) or math.isinf(self.value):
             return None
-        return (self.value - self.baseline) / abs(self.baseline)
+        return (self.value - self.baseline) / level_scale(self.check, self.baseline)
 
     @property
     def began(self) -> float | None:
@@ -390,7 +397,7 @@ class CheckResult:
         return {"cause": c.cause, "change": {k: finite_or_none(v) if isinstance(v, float) else v
                                              for k, v in c.change.items()}, "name": c.name, "metric": c.measured(),
                 "statistic": c.statistic, "expect": c.expect, "threshold": c.threshold, "ceiling": c.ceiling,
-                "room": c.room,
+                "room": c.room, "unit": c.unit,
                 "baseline": finite_or_none(self.baseline), "value": finite_or_none(self.value),
                 "change_rel": finite_or_none(self.change_rel),
                 "per_seed": [finite_or_none(v) for v in self.per_seed],
@@ -1158,7 +1165,7 @@ def _balanced_accuracy(run) -> str | None:
 def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | None = None,
            seeds: Sequence[int] | None = None, metric: str | None = None, classes: int | None = None,
            progress: bool | None = None, noise_floor: float | None = None,
-           baseline_loss: float | None = None) -> Verification:
+           baseline_loss: float | None = None, offset_free: bool = False) -> Verification:
     """Diagnose ``train()``'s run, then run the counterfactuals its causes predict.
 
     Parameters
@@ -1199,6 +1206,10 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         What no log states of the data, in the loss's units, as :func:`losslens.diagnose` takes them (a finite
         loss > 0: the data's noise floor; the loss of one constant prediction, for MSE the targets' variance):
         stated on the baseline run and on every retraining's run, so each is read as the baseline is.
+    offset_free : bool, default False
+        The loss has no zero point (a Gaussian NLL, a negative cosine similarity), as ``--offset-free`` says, stated
+        on every run: each check's bar is a share of the baseline's own improvement, not of its level (implied
+        where a training or validation loss went below 0).
     progress : bool, optional
         A progress bar on stderr; default: when stderr is a terminal. While it is drawn, what ``train`` prints
         is held and its last 20 lines shown only if it raises (``False``: printed as it comes).
@@ -1228,13 +1239,14 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         raise UsageTypeError(f"verify takes your training function, train(**change) -> a run; got "
                              f"{type(train).__name__}: to diagnose a run you have, use losslens.diagnose")
     causes = check_causes(causes)
-    from .api import check_baseline_loss, check_noise_floor
+    from .api import check_baseline_loss, check_noise_floor, check_options
 
     # (refused before the baseline trains: a typo must not cost the training)
     check_noise_floor(noise_floor)
     check_baseline_loss(baseline_loss)
+    check_options({"offset_free": offset_free})
     lab = _Retrainer(train, seeds, {"metric": metric, "classes": classes}, _Progress(progress),
-                     stated={"noise_floor": noise_floor, "baseline_loss": baseline_loss})
+                     stated={"noise_floor": noise_floor, "baseline_loss": baseline_loss, "offset_free": offset_free})
     try:
         lab.baseline(baseline)
         try:
@@ -1784,7 +1796,7 @@ class _Retrainer:
         moved_no_further = near and prediction_holds(check, b, v) is False
         if not moved_no_further and not flips_within(check, b, v, band):
             return None
-        rel = f" ({(again - b) / abs(b):+.1%})" if b else ""
+        rel = f" ({(again - b) / level_scale(check, b):+.1%})" if b or check.unit else ""
         said = check.measured() or check.metric
         seeded = self.takes("seed")
         if self.given:
@@ -1989,9 +2001,17 @@ def _sklearn_stop(base: tuple, new: tuple) -> str:
             "as well (n_iter_no_change=max_iter, both scaled, trains exactly max_iter iterations)")
 
 
+def level_scale(check: Check, base: float) -> float:
+    """What ``check``'s bars and its moves are shares of: the baseline's own improvement where the loss has no zero
+    point (:attr:`Check.unit`), else the level ``|base|`` (1 where that is 0 or not finite)."""
+    if check.unit is not None:
+        return check.unit
+    return abs(base) if math.isfinite(base) and base != 0 else 1.0
+
+
 def prediction_holds(check: Check, base: float, value: float) -> bool:
     """Compare on a loss (lower is better); a run that ended non-finite counts as +inf."""
-    scale = abs(base) if math.isfinite(base) and base != 0 else 1.0
+    scale = level_scale(check, base)
 
     def lower(by: float) -> bool:
         if not math.isfinite(base):
@@ -2037,7 +2057,14 @@ def read_values(check: Check, base_runs: list, runs: list, within_noise: Callabl
             return made(skipped=f"a point <= 0 in the tail of {check.measured()}: no relative spread")
         return made(skipped=cls.missing.format(metric=check.metric))
     b, v = float(np.mean(base_vals)), float(np.mean(vals))
-    room = _own_fall(check, base_runs, base_vals)
+    unit = own_improvement(check, base_runs, runs)
+    if unit is not None:
+        # A loss with no zero point: -cosine similarity (floor -1) on 300 rows, half the data's best +5.7% and twice
+        # its best -4.2% of the level, "does NOT hold" against 10%, where the same runs as 1 - cosine (+1 on every
+        # value) moved +24% / -18% and held: the bar is a share of what the baseline's training moved
+        # (+18% / -14% of its improvement), which no constant moves (tests/fixtures/ecosystem/neg_loss_no_zero).
+        check = replace(check, unit=unit)
+    room = None if unit is not None else _own_fall(check, base_runs, base_vals)
     if room is not None and GAIN * room < check.threshold * abs(b):
         # The 2% bar is a fraction of the level, and a loss that fell < 13% of its level in the whole run is
         # mostly a level training has not moved (a uniform guess's ln K): the part that moves is the run's own
@@ -2073,6 +2100,29 @@ def read_values(check: Check, base_runs: list, runs: list, within_noise: Callabl
         and not within_noise(replace(check, expect="not_higher", threshold=0.0, ceiling=None), b, v, base_vals, vals)
     return made(baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals, holds=False if rose else holds,
                 skipped=undecided, runs=runs, verdicts=seen, rose_overfitting=rose)
+
+
+def own_improvement(check: Check, base_runs: list, runs: list = ()) -> float | None:
+    """The baseline runs' mean improvement, first finite point to best, of ``check``'s loss where it has no zero point
+    (:func:`losslens.facts.offset_free`: a run states it, ``--offset-free``, or a training or validation loss of
+    either side went below 0); None elsewhere (a loss with a zero point, a score's error, a spread, a run that never
+    improved)."""
+    from .facts import offset_free
+
+    # (the losses facts.offset_free speaks of: not a metric logged beside them, an MSE)
+    if check.top is not None or check.statistic == "spread" or check.metric not in ("train_loss", "val_loss") \
+            or not base_runs \
+            or not any(offset_free(r) for r in [*base_runs, *runs]):
+        return None
+    falls = []
+    for r in base_runs:
+        y = np.asarray(r.series.get(check.metric, ()), dtype=float)
+        y = y[np.isfinite(y)]
+        if len(y) < 2:
+            return None
+        falls.append(float(y[0] - y.min()))
+    fall = float(np.mean(falls))
+    return fall if fall > 0 else None
 
 
 def _own_fall(check: Check, base_runs: list, base_vals: list) -> float | None:
@@ -2153,7 +2203,8 @@ def tail_noise(check: Check, b: float, v: float, base_vals: list, vals: list, ba
         if split and seeds_se > se:
             se = seeds_se
             paired = (" and the seeds' own moves ("
-                      + ", ".join(f"{m / abs(bb):+.1%}" if bb else f"{m:+.3g}" for m, bb in zip(moves, base_vals))
+                      + ", ".join(f"{m / level_scale(check, bb):+.1%}" if bb or check.unit else f"{m:+.3g}"
+                                  for m, bb in zip(moves, base_vals))
                       + ") disagree")
     if not se or not flips_within(check, b, v, v + np.linspace(-NOISE_SES, NOISE_SES, 81) * se):
         return None
@@ -2162,7 +2213,7 @@ def tail_noise(check: Check, b: float, v: float, base_vals: list, vals: list, ba
     spread = [s for s in spread if s is not None and math.isfinite(s)]
     bounce = (f"; the baseline's tail bounces ±{np.mean(spread):.1%} from {axis_unit(base_runs)} to {axis_unit(base_runs)}"
               if spread else "")
-    band = f"±{NOISE_SES * se / abs(b):.1%}" if b else f"±{NOISE_SES * se:.3g}"
+    band = f"±{NOISE_SES * se / level_scale(check, b):.1%}" if b or check.unit else f"±{NOISE_SES * se:.3g}"
     return (f"within the tail's noise{paired}: ±{NOISE_SES:g} standard errors of the move = {band} flips it{bounce}",
             "tail_noise")
 

@@ -9,6 +9,8 @@ import typer
 
 
 def register(app):
+    from losslens.cli import offset_free_option
+
     @app.command()
     def compare(
         before: str = typer.Argument(..., metavar="BEFORE",
@@ -38,6 +40,7 @@ def register(app):
             help="The two are runs of one task: compare them where the logs suggest two tasks (an accuracy logged on "
                  "one side only, validation accuracies counted over sets of different sizes, a saved dataset or "
                  "task that differs); said in a note."),
+        offset_free: bool = offset_free_option(),
     ):
         """Did the change do what the diagnosis predicted? Diagnose BEFORE, read what changed (the saved settings
         or --change), and check each cause's prediction for that change (verify's: lr/10, lr x10, twice the
@@ -60,7 +63,7 @@ def register(app):
         given = run_guarded(parse_change, change) if change else None
         with held_warnings() as held:
             result = run_guarded(_compare, [before, *(more_before or [])], list(after), change=given, metric=metric,
-                                 classes=classes, same_task=same_task)
+                                 classes=classes, same_task=same_task, offset_free=offset_free)
         # (said only once the two compare: a refusal is its one line; and where AFTER resumes BEFORE, its missing
         # first epochs are BEFORE's, which the output says: that warning, of those AFTER logs only, is left unsaid)
         unsaid = set(result.resumed.unsaid) if result.resumed else set()

@@ -11,7 +11,7 @@ import typer
 
 
 def register(app):
-    from losslens.cli import baseline_loss_option, noise_floor_option
+    from losslens.cli import baseline_loss_option, noise_floor_option, offset_free_option
 
     @app.command()
     def verify(
@@ -39,6 +39,7 @@ def register(app):
                  "instead of training the baseline again."),
         noise_floor: Optional[float] = noise_floor_option(),
         baseline_loss: Optional[float] = baseline_loss_option(),
+        offset_free: bool = offset_free_option(),
     ):
         """Diagnose a training function's run, then retrain it with each cause's counterfactual
         (lr/10, lr x10, twice the epochs, half or twice the data, a smaller or bigger model,
@@ -90,7 +91,7 @@ def register(app):
             with theirs:
                 result = _verify(train, baseline=base, causes=cause or None, seeds=seed_list, metric=metric,
                                  classes=classes, progress=None if not json_out else False,
-                                 noise_floor=noise_floor, baseline_loss=baseline_loss)
+                                 noise_floor=noise_floor, baseline_loss=baseline_loss, offset_free=offset_free)
         except Interrupted as stop:  # Ctrl-C mid-retraining: what was read before it; the CLI's own line, exit 130
             typer.echo(json_text(stop.partial.to_dict()) if json_out else str(stop.partial))
             raise
@@ -115,6 +116,7 @@ def register(app):
                         *(["--classes", str(classes)] if classes else []),
                         *(["--noise-floor", repr(noise_floor)] if noise_floor is not None else []),
                         *(["--baseline-loss", repr(baseline_loss)] if baseline_loss is not None else []),
+                        *(["--offset-free"] if offset_free else []),
                         *(a for b in baseline or [] for a in ("--baseline", b))]
                 typer.echo(f"try: losslens verify {shlex.quote(target)} --cause {result.next_cause[0]}"
                            + "".join(f" {shlex.quote(a)}" for a in kept))
