@@ -69,6 +69,8 @@ from .facts.smoothing import (difference_noise, level_smooth, median, median3, n
                               tail_median, window_for)
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION, ols_slope_t
 from .facts.trend import t_text as _t
+from .facts import choose_metric
+from .exceptions import LosslensError
 from .facts import NOISE_FLOOR_NEAR  # (the forecast holds a validation loss at the floor by it too)
 from .facts.divergence import divergence
 from .forecasting import IMPROVE_FRACTION, MIN_POINTS
@@ -621,8 +623,12 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     nonfinite = _never_finite(run, metric)
     if nonfinite is not None:
         return nonfinite
+    # A validation that stopped while training went on: read on the part both cover (said first in the evidence).
+    run, span = _validated_span(run, metric)
     # The run as diagnosed, plotted and reported: an absurd point left out (a gap, said in the evidence).
     run, notes = _glitches(run, metric, classes)
+    if span:
+        notes.insert(0, span)
     f = measure(run, metric=metric, classes=classes, higher_is_better=higher_is_better)
     t = thresholds
     # Where the logged lr was last cut to the rate it ends at: the forecast fits from there, and a curve that still
@@ -1301,6 +1307,46 @@ def _before_nonfinite(run: Run, at: float) -> Run | None:
     if k < 5 or not any(np.isfinite(np.asarray(v, dtype=float)[k:]).any() for v in run.series.values()):
         return None
     return run.head(k)
+
+
+def _validated_span(run: Run, metric: str | None) -> tuple[Run, str | None]:
+    """``run`` cut after the last point of its validation series where that series (the metric read) stopped being
+    logged (``meta["logged_until"]``: a list cut short, blank to the end) while training's loss went on for longer
+    than one of validation's own intervals, with the line that says so; else ``(run, None)``.
+
+    Read whole, such a run set validation's last value beside training's last: a digits MLP under a grad clip of
+    1e-3 whose Monitor JSON lost val_loss after 14 of 60 epochs read "underfitting, a bigger model" off training at
+    1.934 at epoch 59 against validation from epoch 13 (tests/fixtures/ecosystem/val_stops_early). Its 14 epochs
+    logged alone read still_improving, as they do cut here. A validation that ends within its own interval of
+    training's end (Keras' validation_freq, a Trainer's eval_steps, a fit killed in its last epoch) is its rhythm,
+    read whole as before."""
+    try:
+        m = choose_metric(run, metric)
+    except LosslensError:
+        return run, None  # (measure says it)
+    until = (run.meta.get("logged_until") or {}).get(m)
+    train = run.series.get("train_loss")
+    if until is None or not is_validation(m) or train is None:
+        return run, None
+    xv, _ = run.finite(m)
+    ok = np.isfinite(train)
+    after = run.axis[ok & (run.axis > until)]
+    if xv.size < MIN_POINTS_TO_DIAGNOSE or not after.size or xv[-1] > until:
+        # (a mark the series outlasts is another part's: a resumed run spliced after one that stopped validating
+        # keeps the first part's, hf_tb_resume's val_loss "until step 20" beside checks to step 80)
+        return run, None
+    rhythm = float(np.diff(xv).max()) if xv.size > 1 else 0.0
+    if after[-1] - until <= rhythm:
+        return run, None
+    k = int(np.searchsorted(run.axis, until, side="right"))
+    cut = run.head(k)
+    xt, yt = run.axis[ok], train[ok]
+    at = yt[xt <= until]
+    went = f" ({cut.label('train_loss')} {at[-1]:.4g} there, {yt[-1]:.4g} at its end)" if at.size else ""
+    ax = run.axis_name
+    line = (f"{run.label(m)} stops at {ax} {_n(until)}, while training goes on to {ax} {_n(float(after[-1]))}"
+            f"{went}: read up to {ax} {_n(until)}, the part both cover; log validation to the end to read the rest")
+    return cut, line
 
 
 def _callback_cuts(run: Run, f: Facts, verdict: Cause) -> None:

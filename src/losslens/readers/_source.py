@@ -538,6 +538,16 @@ def keep_notes(runs, notes) -> None:
             run.meta["notes"] = kept
 
 
+def cut_said(source) -> bool:
+    """Whether the read of ``source`` under way (:func:`noting`) has said its last line was cut off mid-write
+    (:func:`without_cut_line`)."""
+    notes = _NOTES.get()
+    return bool(notes) and any(where == str(source) and text.startswith(_CUT_LINE) for where, text in notes)
+
+
+_CUT_LINE = "the last line was cut off mid-write"
+
+
 def without_cut_line(text: str, source: str, detect=None) -> str:
     """``text`` without a last line a killed writer left half-written (found by ``detect``, default
     :func:`cut_last_line`; a format with its own line shape passes its own), said in one warning:
@@ -546,7 +556,7 @@ def without_cut_line(text: str, source: str, detect=None) -> str:
     if cut is None:
         return text
     why = "shorter than the format of the lines before it" if cut.endswith(("\n", "\r")) else "no newline at the end"
-    warn(source, "the last line was cut off mid-write (%r, %s): left out", cut.strip()[-40:], why)
+    warn(source, _CUT_LINE + " (%r, %s): left out", cut.strip()[-40:], why)
     return text[:len(text) - len(cut)]
 
 

@@ -1269,13 +1269,16 @@ class _Plan:
                 if held.size and held[-1] < v.shape[0] - 1 and any(
                         np.isfinite(series[n][held[-1] + 1:]).any() for n in LOSS_SERIES if n in series and n != key):
                     meta.setdefault("logged_until", {})[key] = float(axis[held[-1]])
-                    if meta.get("format") not in ("csv", "xlsx", "dataframe") or \
-                            v.shape[0] - 1 - held[-1] <= np.diff(held, prepend=-1).max() - 1:
+                    from ._source import cut_said, warn
+                    tail, rhythm = v.shape[0] - 1 - held[-1], np.diff(held, prepend=-1).max()
+                    if meta.get("format") not in ("csv", "xlsx", "dataframe") or tail <= rhythm - 1 or \
+                            (tail <= rhythm and cut_said(self.source)):
                         # A record without the key (JSON, a trainer state), a None in a dict, is plainly not
                         # logged; a tail no longer than the series' own gaps (val_loss every 10 steps) is its
-                        # logging rhythm.
+                        # logging rhythm; one check short in a file whose last line was cut is the check the cut
+                        # came before (a Lightning metrics.csv killed inside an epoch's training rows), which the
+                        # cut's own warning says: "write nan where it diverged" beside it told of a divergence.
                         continue
-                    from ._source import warn
                     # Said in a plain table and a DataFrame only: pandas writes a NaN as a blank cell too (and
                     # reads a blank cell as NaN), so there this reading is a guess.
                     warn(self.source, "%s has no value after %s %s (%s while another loss goes on): read as no "
