@@ -135,6 +135,8 @@ class Facts:
     baseline: tuple | None = None  # (loss, where from) of one constant prediction for every input, the run's losses'
                                    # units (stated_baseline_loss): a regression's "learned nothing"
     offset_free: bool = False  # the loss has no zero point (offset_free): 0 is no floor; not in the JSON
+    label_smoothing: tuple[float, str] | None = None  # (ε, where) the losses are smoothed by (meta["label_smoothing"]:
+                                                      # a Trainer's label_smoothing_factor); not in the JSON
     labels_random: bool = False  # the run says its labels were drawn at random (the lab's experiment 2)
     grad_skipped_at: tuple = ()  # axis values of rows whose logged grad_norm is inf/NaN (a GradScaler's skipped steps)
     train_acc_step: int | None = None  # M where every training accuracy is a multiple of 1/M: the examples an epoch's
@@ -449,7 +451,8 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  val_beside=run.finite("val_loss") if metric == "train_loss" and run.has("val_loss") else None,
                  noise_floor=stated_noise_floor(run, metric, higher_better),
                  baseline=stated_baseline_loss(run),
-                 offset_free=metric in _LOSSES and not higher_better and offset_free(run))
+                 offset_free=metric in _LOSSES and not higher_better and offset_free(run),
+                 label_smoothing=_label_smoothing(run.meta or {}))
 
 
 #: learned_first: the first validation accuracy within this many binomial standard errors (at its peak, on the
@@ -567,6 +570,16 @@ def stated_baseline_loss(run: Run) -> tuple[float, str] | None:
     if isinstance(level, bool) or not isinstance(level, (int, float)) or not (math.isfinite(level) and level > 0):
         return None
     return float(level), str(meta.get("baseline_loss_from") or "stated")
+
+
+def _label_smoothing(meta: dict) -> tuple[float, str] | None:
+    """``(ε, where)``: the label smoothing a reader found the losses computed with (``meta["label_smoothing"]``:
+    :func:`losslens.readers.huggingface.training_args_beside`), ε in (0, 1); else None."""
+    ls = meta.get("label_smoothing")
+    eps = ls.get("value") if isinstance(ls, dict) else None
+    if not isinstance(eps, (int, float)) or isinstance(eps, bool) or not 0 < eps < 1:
+        return None
+    return float(eps), str(ls.get("where") or "the log")
 
 
 def _train_examples(meta: dict) -> tuple[int, str] | None:

@@ -19,8 +19,10 @@ What names the problem is in the model's ``config.json``, which ``save_model()``
 the state: its head (``architectures``: ``BertForSequenceClassification``), ``problem_type``, the labels
 (``id2label``) and a run script's ``finetuning_task``. Those, with the state's own ``train_batch_size``,
 ``num_train_epochs`` and a hyperparameter search's ``trial_params``, go to ``meta["trainer_settings"]`` (JSON
-only: ``training_args.bin``, a pickle, is never opened), so that a folder of a classifier's and a regression's
-runs is not ranked as one sweep (:func:`losslens.result.setup_of`).
+only), so that a folder of a classifier's and a regression's runs is not ranked as one sweep
+(:func:`losslens.result.setup_of`). ``training_args.bin``, a pickle, is never unpickled: its
+``label_smoothing_factor`` alone is read off its opcodes (:func:`training_args_beside`) into
+``meta["label_smoothing"]``, the floor a smoothed loss cannot go under.
 """
 
 from __future__ import annotations
@@ -350,6 +352,71 @@ def _subfolders(folder: Path) -> list[Path]:
         return []
 
 
+_MAX_ARGS_BYTES = 1 << 20  # training_args.bin is a few KiB
+
+
+def _pickled_fields(data: bytes, keys: tuple) -> dict:
+    """The values of ``keys`` in a pickled dataclass's fields (``training_args.bin``), read off the opcodes
+    (``pickletools.genops``) without unpickling: nothing in the file is run or imported. A field's name is pushed as
+    a string and its value next (after a memo write, skipped); only numbers, booleans and strings are kept."""
+    import pickletools
+
+    out: dict = {}
+    try:
+        ops = list(pickletools.genops(data))
+    except Exception:  # (a pickle cut off or another format: its settings are context, passed over in silence)
+        return out
+    for i, (op, arg, _) in enumerate(ops):
+        if not isinstance(arg, str) or arg not in keys or arg in out or "UNICODE" not in op.name:
+            continue
+        j = i + 1
+        while j < len(ops) and ops[j][0].name in ("BINPUT", "LONG_BINPUT", "MEMOIZE", "PUT"):
+            j += 1
+        if j >= len(ops):
+            continue
+        name, value = ops[j][0].name, ops[j][1]
+        if name in ("NEWTRUE", "NEWFALSE"):
+            out[arg] = name == "NEWTRUE"
+        elif name in ("BINFLOAT", "FLOAT", "BININT", "BININT1", "BININT2", "INT", "LONG1") and \
+                isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[arg] = value
+        elif "UNICODE" in name and isinstance(value, str):
+            out[arg] = value
+    return out
+
+
+def training_args_beside(state: Path, keys: tuple = ("label_smoothing_factor",)) -> tuple[str, dict] | None:
+    """``(path, {key: value})`` of ``keys`` in the ``training_args.bin`` beside ``state`` (``save_model()`` writes
+    it), else in the latest ``checkpoint-N/`` of its folder (each checkpoint holds one): the ``TrainingArguments``
+    ``torch.save`` pickled, read by :func:`_pickled_fields` (never unpickled). None where there is none or it holds
+    none of them. Its ``label_smoothing_factor`` is what the logged losses are smoothed by, the Trainer's
+    eval_loss too: a floor above 0 (:func:`losslens.facts.chance.smoothed_floor`)."""
+    import zipfile
+
+    def candidates():
+        yield state.parent / "training_args.bin"
+        checkpoints = [(int(m.group(1)), d) for d in _subfolders(state.parent)
+                       if (m := re.match(r"^checkpoint-(\d+)$", d.name))]
+        yield from (d / "training_args.bin" for _, d in sorted(checkpoints, reverse=True))
+
+    for f in candidates():
+        try:
+            if not f.is_file() or f.stat().st_size > _MAX_ARGS_BYTES:
+                continue
+            raw = f.read_bytes()
+            if zipfile.is_zipfile(f):
+                with zipfile.ZipFile(f) as z:
+                    name = next((n for n in z.namelist() if n.endswith("data.pkl")), None)
+                    if name is None:
+                        return None
+                    raw = z.read(name)
+        except (OSError, zipfile.BadZipFile, ValueError):
+            return None
+        found = _pickled_fields(raw, keys)
+        return (str(f), found) if found else None
+    return None
+
+
 def with_model_config(state: Path, runs: list[Run]) -> None:
     """Add :func:`model_config_beside`'s settings to each of ``runs`` (read from ``state``) in
     ``meta["trainer_settings"]``, and where they came from in ``meta["trainer_settings_from"]`` (``config.json``,
@@ -372,6 +439,12 @@ def with_model_config(state: Path, runs: list[Run]) -> None:
             run.meta["classes"] = k
         if run.meta.get("trainer_settings"):
             run.meta["trainer_settings_from"] = "trainer_state.json" if found is None else "config.json"
+    args = training_args_beside(state)
+    eps = None if args is None else args[1].get("label_smoothing_factor")
+    if isinstance(eps, float) and 0 < eps < 1:
+        for run in runs:
+            if run.meta.get("format") == "hf_trainer_state" and run.meta.get("label_smoothing") is None:
+                run.meta["label_smoothing"] = {"value": eps, "where": Path(args[0]).name}
 
 
 def _refuse_disorder(cols: Mapping[str, np.ndarray], source: str) -> None:
