@@ -841,13 +841,16 @@ def test_overfitting_under_load_best_model_at_end_says_the_trainer_kept_the_best
     state = json.loads(path.read_text())
     assert state["best_model_checkpoint"].endswith("checkpoint-80") and state["best_global_step"] == 80
     over = losslens.diagnose(path).causes[0]
+    # Said last: its EarlyStoppingCallback had ended the run at that best, so the gap's remedies come first, more
+    # data first beside data_limited (diagnosis._next_after_stop).
     assert over.id == "overfitting" and over.numbers["val_best_epoch"] == 80
-    assert over.actions[0].startswith("the Trainer kept its best checkpoint, checkpoint-80 (step 80, best_metric "
-                                      f"{state['best_metric']:.4g}): with load_best_model_at_end=True it loaded it")
-    assert "restore_best_weights" not in over.actions[0] and "lowest at" not in over.actions[0]
+    assert over.actions[-1].startswith("the Trainer kept its best checkpoint, checkpoint-80 (step 80, best_metric "
+                                       f"{state['best_metric']:.4g}): with load_best_model_at_end=True it loaded it")
+    assert "restore_best_weights" not in over.actions[-1] and "lowest at" not in over.actions[-1]
     from losslens.diagnosis import ACTIONS
 
-    assert over.actions[1:] == ACTIONS["overfitting"][1:]
+    remedies = ACTIONS["overfitting"][1:]
+    assert over.actions[:-1] == remedies[-1:] + remedies[:-1]
 
 
 @pytest.mark.parametrize("path", [ECO.parent / "logs" / "lightgbm_evals_result.json", ECO / "catboost" / "catboost_info",
