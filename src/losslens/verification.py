@@ -642,7 +642,17 @@ class Verification:
         half, double = by_factor[0.5], by_factor[2.0]
         lc = learning_curve_facts({0.5: half.per_seed, 1.0: half.baseline_per_seed, 2.0: double.per_seed},
                                   metric=f"best {half.check.measured() or self.diagnosis.metric}")
-        return None if lc is None else lc.forecast(2.0)
+        if lc is None:
+            return None
+        if half.check.top is None and (half.check.metric or self.diagnosis.metric).startswith("val_"):
+            # What bounds the validation loss from below, that the power law alone does not: the noise floor stated,
+            # and the training loss at twice the data (its best, per seed), which the three sizes' forecast reaches
+            # down to where they cannot pin the floor (LearningCurveFacts.unpinned).
+            lc.floor = self._stated()["noise_floor"]
+            train = [statistic_of(r, "train_loss", "end") for r in double.runs or ()]
+            if train and None not in train and all(math.isfinite(v) for v in train):
+                lc.train_level = float(np.mean(train))
+        return lc.forecast(2.0)
 
     def __str__(self) -> str:
         d = self.diagnosis
@@ -693,7 +703,8 @@ class Verification:
             lo, hi = fc.interval
             curve = ", ".join(f"{n:g}x {v:.4g}" for n, v in zip(fc.curve.sizes, fc.curve.losses.mean(0)))
             lines.append(f"learning curve from these runs ({fc.metric}: {curve}): four times the data forecast "
-                         f"{fc.value:.4g} ({-fc.gain:+.0%} vs. twice; 90% interval {lo:.4g} to {hi:.4g})")
+                         f"{fc.value:.4g} ({-fc.gain:+.0%} vs. twice; 90% interval {lo:.4g} to {hi:.4g})"
+                         + (f"; {fc.bound_note}" if fc.bound_note else ""))
         return "\n".join(lines)
 
     def summary(self) -> str:
@@ -2081,7 +2092,7 @@ def read_values(check: Check, base_runs: list, runs: list, within_noise: Callabl
     ignored = unchanged() if unchanged is not None else None
     if ignored:
         return made(baseline=b, value=b, skipped=ignored, broke=True, why="unchanged", runs=runs)
-    noisy = within_noise(check, b, v, base_vals, vals)
+    noisy = _memorised(check, b, v, base_runs) or within_noise(check, b, v, base_vals, vals)
     if noisy:
         noisy, why = noisy if isinstance(noisy, tuple) else (noisy, "noise")
         return made(baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals, skipped=noisy, why=why,
@@ -2123,6 +2134,29 @@ def own_improvement(check: Check, base_runs: list, runs: list = ()) -> float | N
         falls.append(float(y[0] - y.min()))
     fall = float(np.mean(falls))
     return fall if fall > 0 else None
+#: A training loss that ends under this fraction of its validation loss has memorised its data: a bigger model has
+#: nothing left there to fit, and its "lower" training loss is the last digits of ~0. A Lightning 64-64 MLP on 60
+#: rows ended training at 4.0e-07 beside validation 0.162 (2.5e-06 of it); 128-128 took training to 1.0e-07, "-74.9%:
+#: holds" for underfitting, while validation moved -7.7% (tests/fixtures/ecosystem/lightning_data_steep). On 240 rows
+#: the same net ends training at 0.0005-0.001 of validation's 0.04 (0.013-0.024), still fitting.
+MEMORISED = 1e-3
+
+
+def _memorised(check: Check, b: float, v: float, base_runs: list) -> tuple[str, str] | None:
+    """Why a reading of the training loss lower decides nothing, where the baseline's training loss already ended at
+    ~0, under :data:`MEMORISED` of its validation loss (the ``end`` statistic of each, means over the runs), as
+    ``(reason, "memorised")``; else None."""
+    if check.metric != "train_loss" or check.expect != "lower" or check.top is not None or not base_runs:
+        return None
+    val = [statistic_of(r, "val_loss", "end") for r in base_runs]
+    if None in val or not (math.isfinite(b) and b >= 0 and all(math.isfinite(x) and x > 0 for x in val)):
+        return None
+    level = float(np.mean(val))
+    if not b < MEMORISED * level:
+        return None
+    return (f"the baseline's training loss already ends at {_fmt(b)}, {b / level:.1e} of its validation loss "
+            f"{_fmt(level)}: it memorised its data, and a move at ~0 is no capacity fitting "
+            "more", "memorised")
 
 
 def _own_fall(check: Check, base_runs: list, base_vals: list) -> float | None:
