@@ -2134,6 +2134,8 @@ def own_improvement(check: Check, base_runs: list, runs: list = ()) -> float | N
         falls.append(float(y[0] - y.min()))
     fall = float(np.mean(falls))
     return fall if fall > 0 else None
+
+
 #: A training loss that ends under this fraction of its validation loss has memorised its data: a bigger model has
 #: nothing left there to fit, and its "lower" training loss is the last digits of ~0. A Lightning 64-64 MLP on 60
 #: rows ended training at 4.0e-07 beside validation 0.162 (2.5e-06 of it); 128-128 took training to 1.0e-07, "-74.9%:
