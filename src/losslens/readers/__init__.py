@@ -320,7 +320,11 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
 def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, experiment) -> list[Run]:
     content = _source.load(path, source)
     if content.kind == "tfevents":
-        return select_run(delegate("tensorboard", source, str(path)), run_id, source)
+        runs = select_run(delegate("tensorboard", source, str(path)), run_id, source)
+        summary = hparams_summary(path, runs) or _one_of_event_files(path, runs)
+        if summary is not None:
+            raise UnknownFormatError(summary, source)
+        return runs
     if content.kind == "sqlite":
         uri = f"sqlite:///{path.resolve()}"
         return delegate("mlflow", source, uri, run_id=run_id, experiment=experiment)
@@ -357,7 +361,13 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
     if booster is not None:
         return table.to_runs(boosting.columns(text, source), fmt=f"{booster}_printed", **options)
     if json_like:
-        return _read_json(text, **options)
+        try:
+            return _read_json(text, **options)
+        except UnknownFormatError as exc:
+            summary = _summary_json(path, text) if exc.problem.startswith(_NO_HISTORY) else None
+            if summary is None:
+                raise
+            raise UnknownFormatError(summary, source) from None
     own = _library_file(path, text, options)
     if own is not None:
         return own
@@ -372,6 +382,16 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
             raise
         raise UnknownFormatError(_printed_results(*results), source) from None
     if printed is not None:
+        if all(_too_short(run) for run in printed) and not _names_an_axis(text):
+            # A script's results, a line per run ("lr10: lr 0.0005 epochs 12 hidden 32 final eval_loss 2.2678",
+            # "base: lr=0.001 epochs=30 ... final val_loss=0.04126"), read as a printed log of one or two points:
+            # refused by the diagnosis as "too short to diagnose", as if the run had stopped early, where the file
+            # holds no run's curve at all.
+            results = _result_lines(text) or _result_lines(_NAME_IS.sub(" ", text))
+            if results is not None and _runs_named(_NAME_IS.sub(" ", text)):
+                n, first = results
+                shown = next((ln.strip() for ln in _text_lines(text) if _NAME_IS.sub(" ", ln.strip()) == first), first)
+                raise UnknownFormatError(_printed_results(n, shown), source)
         return printed
     rich = console.lightning_rich_epochs(text)
     if rich:
@@ -505,6 +525,44 @@ def _settings_file(path: Path, text: str) -> str | None:
     return None
 
 
+_NO_HISTORY = "a JSON object without history, log_history"
+#: The Transformers run scripts' ``trainer.save_metrics()`` files: each the final figures of one phase.
+_TRAINER_SUMMARIES = {"all_results.json", "train_results.json", "eval_results.json", "test_results.json",
+                      "predict_results.json"}
+
+
+def _summary_json(path: Path, text: str) -> str | None:
+    """The refusal of a JSON object of one value per key that a library writes beside the run's log (its last
+    values, its settings), naming that log where it is there; None for any other. Each was refused "a JSON object
+    without history, log_history or lists of values (keys: ...)", which said neither."""
+    try:
+        keys = table.column_listing(json.loads(text))
+    except (ValueError, TypeError, AttributeError):
+        return None
+    folder = path.parent
+    if path.name == "metrics.json" and (dvclive.metrics_dir(folder) is not None or folder.name == "dvclive"):
+        curves = folder / "plots" / "metrics"
+        return (f"DVCLive's metrics.json, the run's last values (keys: {keys}), not a training log: pass its values "
+                f"per step, losslens diagnose {curves if curves.is_dir() else folder / 'plots/metrics/'}, or the "
+                f"folder {folder}")
+    if path.name in _TRAINER_SUMMARIES and ("epoch" in keys or "_loss" in keys or "_runtime" in keys):
+        state = folder / "trainer_state.json"
+        if not state.is_file():
+            states = sorted(folder.glob("checkpoint-*/trainer_state.json"), key=lambda f: _source.natural_key(str(f)))
+            state = states[-1] if states else None
+        where = f"the Trainer's {state} beside it, or the output folder {folder}" if state is not None else \
+            ("the Trainer's trainer_state.json (in its output folder or a checkpoint-N folder, which save_metrics() "
+             "writes beside) or that folder")
+        return (f"a Transformers Trainer's {path.name}, the run's final figures (keys: {keys}), not a training log: "
+                f"pass {where}")
+    if path.name == hparams.TUNE_CONFIG:
+        logs = [folder / f for f in hparams.TUNE_LOGS if (folder / f).is_file()]
+        if logs:
+            return (f"Ray Tune's {path.name}, the trial's settings (keys: {keys}), not a training log: pass "
+                    f"{' or '.join(map(str, logs))} beside it, or the trial folder {folder}")
+    return None
+
+
 #: The folders of an MLflow file store's run (``mlruns/EXPERIMENT/RUN/``), one value or series per file.
 _MLFLOW_RUN_FILES = {"metrics": "metric", "params": "param", "tags": "tag"}
 
@@ -515,6 +573,97 @@ def _printed_results(n: int, line: str) -> str:
     shown = _clipped(line, 70)
     return (f"printed results, not a training log ({n} line{'s like' if n > 1 else ':'} {shown!r}): no value per "
             f"epoch or step; {_PASS_THE_LOG}")
+
+
+#: A printed log's line opens with its axis ("Epoch 3/10", "[step 200]", "iter 40: loss ..."); a line of results
+#: opens with its run.
+_AXIS_WORD = re.compile(r"(?:epoch|step|iter|iteration|batch|round|it|global_step)s?", re.I)
+
+
+#: "lr=0.001": a name printed with its value, as "lr 0.001" is.
+_NAME_IS = re.compile(r"(?<=[A-Za-z_])=(?=[-+.\d])")
+
+
+def _too_short(run: Run) -> bool:
+    """The diagnosis refuses ``run`` as "too short to diagnose" (one or two values of its metric, none going NaN/inf
+    after them: such a run is diagnosed, diverged, and so read as it was)."""
+    from ..diagnosis import diagnose_run
+    from ..exceptions import EmptyRunError
+    from ..facts import MIN_POINTS_TO_DIAGNOSE
+
+    if _points(run) >= MIN_POINTS_TO_DIAGNOSE:
+        return False
+    try:
+        diagnose_run(run, forecast=False)
+    except EmptyRunError as exc:
+        return "too short to diagnose" in exc.problem
+    except Exception:  # noqa: BLE001 — any other refusal is the diagnosis's to say, as before
+        return False
+    return False
+
+
+def _points(run: Run) -> int:
+    """How many values of ``run``'s default metric are finite (as a refusal quotes them)."""
+    try:
+        return int(np.isfinite(np.asarray(run.get(run.default_metric()), dtype=float)).sum())
+    except (LosslensError, TypeError, ValueError):
+        return len(run)
+
+
+#: The folder torch's ``SummaryWriter.add_hparams`` writes inside the run's, named by the time it was called.
+_HPARAMS_FOLDER = re.compile(r"\d{9,}\.\d+")
+
+
+def hparams_summary(path: Path, runs: list[Run]) -> str | None:
+    """The refusal of the event file ``add_hparams(hparams, metrics)`` writes in a ``<timestamp>/`` folder of the
+    run's (its settings and one value of each metric given, which the run's folder reads with the curve), else None:
+    named alone it was read as a run of one value, "too short to diagnose"."""
+    if not runs or not _HPARAMS_FOLDER.fullmatch(path.parent.name) \
+            or not all(run.meta.get("hparams") and _too_short(run) for run in runs):
+        return None
+    run_dir = path.parent.parent
+    beside = sorted((f.name for f in run_dir.glob("*tfevents*") if f.is_file()), key=_source.natural_key)
+    metrics = ", ".join(dict.fromkeys(m for run in runs for m in run.logged_metrics()))
+    return (f"an add_hparams summary (torch's SummaryWriter: the run's settings and one final value of {metrics}), "
+            f"not the run's curve: pass the run's folder {run_dir}"
+            + (f" (its event file {beside[0]} there)" if beside else ""))
+
+
+def _one_of_event_files(path: Path, runs: list[Run]) -> str | None:
+    """The refusal of an event file of one or two values named alone where its folder holds the run's other event
+    files (a later session's: Lightning's trainer.validate() or test(), a Trainer's evaluate() after training, each
+    writes a new one beside the fit's), which the folder reads together; else None. Named alone it was "too short to
+    diagnose", as if the run had stopped early."""
+    if not runs or not all(_too_short(run) for run in runs):
+        return None
+    try:
+        others = sorted((f.name for f in path.parent.iterdir() if "tfevents" in f.name and f.is_file() and f != path),
+                        key=_source.natural_key)
+    except OSError:
+        return None
+    if not others:
+        return None
+    metric = runs[0].default_metric()
+    n = _points(runs[0])
+    return (f"one of the run's {len(others) + 1} event files ({n} value{'s' if n != 1 else ''} of {metric}: a later "
+            f"session's, as a validate(), test() or evaluate() call after fit writes), not the whole run: pass its "
+            f"folder {path.parent}, which reads them together ({others[0]} there)")
+
+
+def _runs_named(text: str) -> bool:
+    """The lines of results in ``text`` open with more than one name (a run's each: "base:", "lr10:"), or there is
+    one: a short log's lines open with the same word ("loss 0.52 val_loss 0.61" again and again)."""
+    lines = [ln.strip() for ln in _text_lines(text[:1_000_000])[:10_000] if _result_line(ln.strip())]
+    return len(lines) == 1 or len({_run_label(ln) for ln in lines}) > 1
+
+
+def _names_an_axis(text: str) -> bool:
+    """A line of ``text`` holding a digit opens with an axis word: a printed log, however short."""
+    for line in _text_lines(text[:1_000_000])[:10_000]:
+        tokens = _tokens(line)
+        if tokens and any(c.isdigit() for c in line) and _AXIS_WORD.fullmatch(tokens[0].strip("[]")):
+            return True
+    return False
 
 
 #: A printed value: 0.4421, 1.65e+20, 21%, a step and its value joined ("0:0.6121"), or a run's values joined by
@@ -756,7 +905,7 @@ def _read_json(text: str, *, name, source, **options) -> list[Run]:
         return keras.read_history(obj, name=name, source=source, logged_nan=delimited.count_nonfinite(text),
                                   **options)
     if isinstance(obj, dict):
-        raise UnknownFormatError("a JSON object without history, log_history or lists of values "
+        raise UnknownFormatError(f"{_NO_HISTORY} or lists of values "
                                  f"(keys: {table.column_listing(obj)})", source)
     raise UnknownFormatError(f"a JSON {type(obj).__name__}, not a training log", source)
 

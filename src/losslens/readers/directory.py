@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ..columns import WALL_CLOCK, is_trainer_timing
-from ..exceptions import LosslensError, MissingExtraError, ReadError
+from ..exceptions import LosslensError, MissingExtraError, ReadError, UnknownFormatError, UsageError
 from ..run import Run
 from . import _source, catboost, dvclive, hparams, huggingface, mmengine
 
@@ -56,8 +56,21 @@ _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 
 def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **options) -> list[Run]:
     """Every run under ``root``, in path order; ``run_id`` keeps the runs with that name."""
-    from . import delegate, read_file, select_run
+    from . import delegate, hparams_summary, read_file, select_run
 
+    place = _mlflow_place(root)
+    if place is not None:
+        # A folder inside an MLflow store, as its UI shows the run's path: its files are the store's, one value or
+        # series each, which read alone found "no training runs" (metrics/loss: "not a log to read alone").
+        store, exp, run = place
+        if store is None:
+            raise ReadError(f"an MLflow run's artifacts folder, not its metrics (MLflow 3 keeps those in its tracking "
+                            f"database, and no mlflow.db is beside mlruns/ here): pass that store, losslens diagnose "
+                            f"{root_of(root, run) / 'mlflow.db'} --run {run}", source)
+        if run is not None and run_id is not None and run_id != run:
+            raise UsageError(f"is MLflow run {run}'s folder and --run names {run_id!r}: give one", source)
+        return delegate("mlflow", source, str(store), run_id=run if run is not None else run_id,
+                        experiment=exp if exp is not None else experiment)
     runs: list[Run] = []
     problems: list[str] = []
     errors: list[LosslensError] = []  # (each problem's error)
@@ -140,6 +153,10 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
     for run in runs:  # said once for the run kept, not for its copy in the other logger's folder
         for *_, note in run.meta.get("trained_again", []):
             _source.warn(run.source or run.name, note)
+    events = sorted(root.glob("*tfevents*"))
+    summary = hparams_summary(events[0], runs) if events else None
+    if summary is not None:  # (add_hparams' <timestamp>/ folder named alone: one value of each metric)
+        raise UnknownFormatError(summary, source)
     if problems:  # say what was passed over, so a mistyped log does not vanish silently
         _source.warn(source, "passed over %d file(s): %s", len(problems), detail)
     return select_run(runs, run_id, source)
@@ -624,6 +641,58 @@ def _rel(path: Path, root: Path) -> str:
         return str(path.relative_to(root)) or "."
     except ValueError:
         return str(path)
+
+
+#: A file store's run folder (``mlruns/EXPERIMENT/RUN``), as MLflow names it: 32 hex digits.
+_MLFLOW_RUN_ID = re.compile(r"^[0-9a-f]{32}$")
+#: What a run folder of a file store holds (``artifacts/`` alone where the run is logged to an ``mlflow.db``).
+_MLFLOW_RUN_PARTS = {"metrics", "params", "tags", "artifacts"}
+
+
+def _mlflow_meta(folder: Path, key: str) -> bool:
+    """``folder/meta.yaml`` is MLflow's, of a run (``key`` "run_id") or an experiment ("artifact_location")."""
+    try:
+        with open(folder / "meta.yaml", encoding="utf-8", errors="replace") as f:
+            return any(line.startswith(f"{key}:") for line in f.read(65536).splitlines())
+    except OSError:
+        return False
+
+
+def _mlflow_place(root: Path) -> tuple[Path | None, str | None, str | None] | None:
+    """``(store, experiment id, run id)`` where ``root`` is a folder inside an MLflow file store (the experiment
+    folder ``mlruns/0``: its runs; a run's folder ``mlruns/0/RUN`` or its ``metrics/``, ``params/``, ``tags/``,
+    ``artifacts/``: that run); ``(None, None, RUN)`` for a run's artifacts folder under ``mlruns/`` whose run MLflow
+    3 logged to a database that is not beside it; else None (the store itself is walked as any folder is)."""
+    folder = root.resolve()
+    if folder.name in _MLFLOW_RUN_PARTS and _MLFLOW_RUN_ID.match(folder.parent.name):
+        folder = folder.parent
+    if _mlflow_meta(folder, "run_id") and _mlflow_meta(folder.parent, "artifact_location"):
+        return _user_path(root, folder.parent.parent), None, folder.name
+    if _mlflow_meta(folder, "artifact_location") and not _mlflow_meta(folder, "run_id"):
+        return _user_path(root, folder.parent), folder.name, None
+    if _MLFLOW_RUN_ID.match(folder.name) and folder.parent.parent.name == "mlruns" \
+            and (folder / "artifacts").is_dir() and not (folder / "meta.yaml").exists():
+        from .mlflow import is_mlflow_db
+
+        db = folder.parent.parent.parent / "mlflow.db"
+        return (_user_path(root, db) if is_mlflow_db(db) else None), None, folder.name
+    return None
+
+
+def _user_path(root: Path, place: Path) -> Path:
+    """``place`` (a resolved folder above ``root``, or a file in one) named from ``root`` as the user typed it, where
+    it can be (``mlruns/0/RUN`` -> ``mlruns``), so the runs and messages name what the user would."""
+    folder = place if place.is_dir() else place.parent
+    up = len(root.resolve().parts) - len(folder.parts)
+    if 0 < up <= len(root.parts) and ".." not in root.parts and root.parents[up - 1].resolve() == folder:
+        named = root.parents[up - 1]
+        return named if folder == place else named / place.name
+    return place
+
+
+def root_of(root: Path, run: str) -> Path:
+    """The folder holding ``mlruns/`` for ``root``, a run's folder (or one inside it), named from ``root``."""
+    return _user_path(root, (root.resolve() if root.resolve().name == run else root.resolve().parent).parents[2])
 
 
 def _is_mlflow_store(here: Path, dirnames: list[str]) -> bool:

@@ -395,7 +395,7 @@ def default_store() -> str:
     if uri:
         return uri
     mlruns = Path("mlruns")
-    if not _is_file_store(mlruns) and _is_mlflow_db(Path("mlflow.db")):
+    if not _is_file_store(mlruns) and is_mlflow_db(Path("mlflow.db")):
         return "sqlite:///mlflow.db"
     return "mlruns"
 
@@ -407,7 +407,7 @@ def _is_file_store(path: Path) -> bool:
         return False
 
 
-def _is_mlflow_db(path: Path) -> bool:
+def is_mlflow_db(path: Path) -> bool:
     """An SQLite file holding MLflow's tables (checked read-only)."""
     import sqlite3
 
@@ -435,7 +435,7 @@ def _stores_beside(path: Path, lead: str = "the runs are in the store beside it"
             files = sorted(p for p in place.iterdir() if p.suffix in (".db", ".sqlite", ".sqlite3"))
         except OSError:
             continue
-        dbs.extend(p for p in files if _is_mlflow_db(p))
+        dbs.extend(p for p in files if is_mlflow_db(p))
     stores = [f"mlflow:sqlite:///{p}" for p in dbs]
     if path.resolve().name != "mlruns" and _is_file_store(path / "mlruns"):
         stores.append(f"mlflow:{path / 'mlruns'}")
