@@ -1146,6 +1146,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         for c in causes:
             c.evidence = [on_axis(e, run.axis_name) for e in c.evidence]
             c.actions = [on_axis(a, run.axis_name) for a in c.actions]
+    _clipped_steps(run, verdict)
     causes = _fed_in_order(run, verdict, causes)
     if _open_ended(verdict, f, t) and verdict.id == "temporary_plateau":
         verdict.actions.insert(0, Action("keep training: the run left that flat stretch and is still "
@@ -7657,6 +7658,64 @@ def _step_losses(run: Run) -> tuple[np.ndarray, np.ndarray, float] | None:
         return None
     ok = np.isfinite(run.series["train_loss"])
     return run.axis[ok], run.series["train_loss"][ok], spe
+
+
+#: The first action of a run whose steps were clipped to a small share of their gradient (_clipped_steps).
+CLIP_LESS = "clip_less"
+#: A clip factor (the step's gradient norm over backward's, the probe's ``clip_ratio``) this small or smaller shrinks
+#: the step by 10x or more, the factor lr_too_low's advice moves the lr by; the tight-clip digits MLP
+#: (tests/fixtures/ecosystem/torch_clip_tight) logged 0.0014-0.0020 at every epoch.
+CLIP_TIGHT = 0.1
+#: ... on at least this share of the sampled steps ("most steps"): that run clipped every one of them.
+CLIP_MOST = 0.5
+#: Verdicts that read a curve whose steps were too small to go further: a tight clip is then their cause.
+CLIP_READS = ("lr_too_low", "still_improving", "stuck_at_init")
+
+
+def _clipped_steps(run: Run, verdict: Cause) -> None:
+    """A run whose gradient was clipped to a small share of its norm on most steps (the median epoch's clip factor,
+    ``clip_ratio``, the gradient's norm at the optimizer step over its norm as backward left it, at most
+    ``CLIP_TIGHT``, on at least ``CLIP_MOST`` of the sampled steps: the torch Monitor measures both norms, the
+    Lightning callback computes the factor off ``Trainer(gradient_clip_val=)``) and read ``CLIP_READS``: its steps
+    were that factor smaller than its lr gives, so clipping acts as a learning rate that many times smaller. An
+    evidence line quotes the norms and the factor, and the first action is to raise ``max_norm`` (or clip less),
+    before the lr. Not on an adaptive optimizer (Adam, RMSprop ...): it divides each step by the gradient's own
+    running size, so a step shrunk by the same factor every time is no smaller.
+
+    The digits MLP 64-128-10, SGD 0.1 momentum 0.9, ``clip_grad_norm_(..., 1e-3)`` before every step, 60 epochs
+    (tests/fixtures/ecosystem/torch_clip_tight): logged grad_norm ~0.6 (backward's, before the clip), clip_ratio
+    0.0016, val_loss 1.934, read lr_too_low "raise the learning rate" with "lr constant at 0.1" and no word of the
+    clip. Removing the clip ended at 0.074 (seed 1: 0.074 too), lr x 10 at 0.268 (0.264), twice the epochs 1.475, a
+    256-wide model 1.902."""
+    if verdict.id not in CLIP_READS or optimizer_kind(optimizer_name(run.meta or {})) not in ("sgd", None):
+        return
+    ratio, share, grad = (run.series.get(k) for k in ("clip_ratio", "clipped_share", "grad_norm"))
+    if ratio is None:
+        return
+    ok = np.isfinite(ratio)
+    if ok.sum() < max(2, len(ratio) // 2):
+        return  # (clipped on fewer than half the epochs: no reading of the run's pace)
+    factor = float(np.median(ratio[ok]))
+    most = float(np.median(share[ok])) if share is not None and np.isfinite(share[ok]).all() else None
+    if factor > CLIP_TIGHT or most is not None and most < CLIP_MOST:
+        return
+    steps = "every sampled step's gradient was" if most is not None and most >= 0.99 else \
+        f"{_pct(most)} of the sampled steps' gradients were" if most is not None else "the steps' gradients were"
+    if grad is not None and np.isfinite(grad[ok]).all():
+        before = float(np.median(grad[ok]))
+        after = float(np.median(grad[ok] * ratio[ok]))
+        norms = f" from a norm of ~{before:.2g} (as backward left it, the logged grad_norm) to ~{after:.2g}"
+        at = f"max_norm ~{after:.2g}"
+    else:
+        norms, at = "", "that max_norm"
+    verdict.evidence.insert(0, Evidence(
+        f"{steps} clipped{norms}, {factor:.2g} of its size (the median epoch's clip_ratio): clipping at {at} acts as "
+        f"a learning rate ~{1 / factor:.0f}x smaller than the lr set"))
+    where = {"lightning": "Trainer(gradient_clip_val=)"}.get(str((run.meta or {}).get("framework")),
+                                                              "clip_grad_norm_'s max_norm")
+    verdict.actions.insert(0, Action(f"raise max_norm ({where}) to about the gradient's own norm or above, or clip "
+                                     "less, before raising the learning rate", CLIP_LESS))
+    verdict.numbers["clip_ratio"] = round(factor, 6)
 
 
 def _fed_in_order(run: Run, verdict: Cause, causes: list[Cause]) -> list[Cause]:

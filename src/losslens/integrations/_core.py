@@ -792,7 +792,8 @@ class Watcher:
         from ..facts import did_you_mean
 
         # (in Run.metrics' order, as `diagnose --metric` lists them)
-        names = [k for k in self.run().metrics if k not in ("lr", "grad_norm", "update_ratio", "epoch_frac")]
+        names = [k for k in self.run().metrics
+                 if k not in ("lr", "grad_norm", "update_ratio", "epoch_frac", CLIP_RATIO, CLIPPED_SHARE)]
         # (as the framework logged them: Keras' loss and accuracy, not losslens's train_loss and train_acc)
         shown, names = self._logged_as.get(used, used), [self._logged_as.get(k, k) for k in names]
         logs = (f"(at {self.axis_name} {axis_text(epoch)} it logs: {', '.join(names) or 'nothing'})"
@@ -1635,6 +1636,12 @@ class GradientProbe:
     its module paths: ``layer1.0``, then ``layer1``; runs of consecutive modules where even the top level
     has more). From the per-tensor norms the global norm already needs: one scatter-add more a sample.
     ``layers=0`` keeps the global norm only.
+
+    Where :meth:`watch` read the norms in backward, the norm of the gradient the step gets is read too, and their
+    ratio is the clip factor a ``clip_grad_norm_`` between them applied: ``clip_ratio``, the mean over the epoch's
+    samples, and ``clipped_share``, the share of them clipped, logged from the first epoch that clipped
+    (:data:`CLIP_RATIO`). A loop clipping at 1e-3 a gradient of
+    norm 0.6 logged grad_norm 0.6 and trained as at a rate 600x smaller, which nothing in the log showed.
     """
 
     def __init__(self, every: int = 16, layers: int = 30):
@@ -1652,6 +1659,8 @@ class GradientProbe:
         self._groups = (None, None, None)  # (parameter names, layer names, index tensor): computed once per names
         self._hooks: list = []   # the post-accumulate-grad hooks of :meth:`watch`
         self._pre: dict = {}     # id(parameter) -> its gradient's norm as backward left it (0-d tensor)
+        self._clip: list = []    # (norm at the step, norm as backward left it) pairs of 0-d tensors
+        self.clipped = False     # a sample's step gradient was ever smaller than backward's: clip_ratio is logged
 
     def watch(self, params) -> None:
         """Read each of ``params``' (tensors that require grad) gradient norm as ``backward()`` leaves it, before
@@ -1684,10 +1693,13 @@ class GradientProbe:
             # (Accumulating over several backward passes, the last one's is the window's whole gradient.)
             self._pre[id(p)] = torch.linalg.vector_norm(p.grad.detach())
 
-    def observe(self, params, scale=None) -> None:
+    def observe(self, params, scale=None, clip_norm=None) -> None:
         """Call once per training step, after ``backward()``; ``params``: iterable of tensors, or of
         ``(name, tensor)`` pairs for the per-layer norms as well. ``scale``: a GradScaler's scale (a tensor) where
-        one scaled the loss: the norms :meth:`watch` read in backward are of the scaled gradients."""
+        one scaled the loss: the norms :meth:`watch` read in backward are of the scaled gradients. ``clip_norm``: the
+        max_norm a ``clip_grad_norm_`` will clip these gradients to after this read (Lightning's
+        ``gradient_clip_val``, applied after ``on_before_optimizer_step``): the clip factor is then its
+        ``max_norm / (norm + 1e-6)``, at most 1."""
         if self.every is None:
             return
         self.calls += 1
@@ -1720,8 +1732,16 @@ class GradientProbe:
                         norms = torch.stack([v.to(grads[0].device) for v in pre])
                         if scale is not None:
                             norms = norms / scale.to(norms.device, norms.dtype)
+                        # The step's own gradient, after whatever the loop did to it since backward: a
+                        # clip_grad_norm_ at 1e-3 left 1/600 of a norm of 0.6 at every step (one fused norm more).
+                        after = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
+                        self._clip.append((after, torch.linalg.vector_norm(norms)))
                     else:
                         norms = torch.stack(torch._foreach_norm(grads))
+                        if clip_norm is not None:
+                            total = torch.linalg.vector_norm(norms)
+                            # (torch's own clip_coef, so the factor is the one the step gets)
+                            self._clip.append((torch.clamp(clip_norm / (total + 1e-6), max=1.0) * total, total))
                     self._grad.append(torch.linalg.vector_norm(norms))
                     self._snapshot = [p.detach().clone() for p in params]
                     if names is not None and self.layers > 0:
@@ -1739,7 +1759,9 @@ class GradientProbe:
         self._layer.append((labels, sq.sqrt()))
 
     def pop_epoch(self) -> dict[str, float]:
-        """``{"grad_norm": mean, "update_ratio": mean}`` of this epoch's samples (absent when none)."""
+        """``{"grad_norm": mean, "update_ratio": mean}`` of this epoch's samples (absent when none), and
+        ``clip_ratio`` and ``clipped_share`` (:data:`CLIP_RATIO`, :data:`CLIPPED_SHARE`) from the first epoch a sample's
+        step gradient was clipped."""
         out = {}
         if self._grad:
             out["grad_norm"] = float(np.mean(_host_floats(self._grad)))
@@ -1751,15 +1773,37 @@ class GradientProbe:
                 # Weights gone to inf give inf/inf: a NaN ratio is the honest record of that epoch, not a warning.
                 with np.errstate(invalid="ignore", divide="ignore"):
                     out["update_ratio"] = float(np.mean(num[moved] / den[moved]))
+        if self._clip:
+            after = _host_floats([a for a, _ in self._clip])
+            before = _host_floats([b for _, b in self._clip])
+            ok = np.isfinite(after) & np.isfinite(before) & (before > 0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ratio = np.minimum(after[ok] / before[ok], 1.0)
+            # (clip_grad_norm_ multiplies by exactly 1.0 where it does not clip; the per-tensor norms are the same
+            # ones summed in another order, so an unclipped step reads 1 to within float rounding.)
+            self.clipped = self.clipped or bool((ratio < CLIPPED_BELOW).any())
+            if self.clipped and ratio.size:
+                out[CLIP_RATIO] = float(np.mean(ratio))
+                out[CLIPPED_SHARE] = float(np.mean(ratio < CLIPPED_BELOW))
         by_layer: dict[str, list] = {}
         for labels, values in self._layer:
             for label, v in zip(labels, values.float().cpu().numpy().astype(float)):
                 by_layer.setdefault(label, []).append(v)
         # (A layer frozen or unfrozen mid-epoch averages the samples it had.)
         out.update({LAYER_GRAD + label: float(np.mean(v)) for label, v in by_layer.items()})
-        self._grad, self._ratio, self._layer = [], [], []
+        self._grad, self._ratio, self._layer, self._clip = [], [], [], []
         self._first = True
         return out
+
+
+#: The column of :meth:`GradientProbe.pop_epoch`'s clip factor: the mean over the epoch's samples of the gradient's
+#: norm at the optimizer step over its norm as backward left it (1: nothing clipped). Logged from the first epoch whose
+#: samples saw a clip on, so a run that never clips carries no such column.
+CLIP_RATIO = "clip_ratio"
+#: The share of the epoch's samples whose step gradient was clipped, logged beside :data:`CLIP_RATIO`.
+CLIPPED_SHARE = "clipped_share"
+#: A sample whose step gradient is under this share of backward's was clipped (float rounding alone moves it ~1e-7).
+CLIPPED_BELOW = 0.999
 
 
 def layer_groups(names: list[str], most: int = 30) -> tuple[list[str], list[int]]:

@@ -169,7 +169,8 @@ class LosslensCallback(WatcherViews, Callback):
         if self.probe.every is None:
             return
         try:
-            self.probe.observe((n, p) for n, p in pl_module.named_parameters() if p.requires_grad)
+            self.probe.observe(((n, p) for n, p in pl_module.named_parameters() if p.requires_grad),
+                               clip_norm=_clip_norm(trainer, pl_module))
         except Exception as exc:
             self.probe.every = None
             self.watcher.warn_once(exc, "gradient probe")
@@ -526,3 +527,17 @@ def _per_step_only(trainer) -> list | None:
         return names
     except Exception:
         return None
+
+
+def _clip_norm(trainer, pl_module):
+    """The max_norm ``Trainer(gradient_clip_val=, gradient_clip_algorithm="norm")`` clips each step's gradient to,
+    where the module's automatic optimization clips (None otherwise): Lightning clips in its precision plugin after
+    the callbacks' ``on_before_optimizer_step``, which reads the gradient as backward left it (grad_norm 0.6 where
+    every step was clipped to 1e-3), so the clip factor is computed off that norm. Clipping by value is not a norm's
+    factor and is not read."""
+    value = getattr(trainer, "gradient_clip_val", None)
+    algorithm = str(getattr(trainer, "gradient_clip_algorithm", None) or "norm").lower()
+    if not value or algorithm.endswith("value") or not getattr(pl_module, "automatic_optimization", True):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) and value > 0 else None

@@ -18,8 +18,10 @@
 
 ``step(loss, batch_size=len(x))`` averages the training loss over the epoch's examples (without a device sync
 per step; without ``batch_size`` over its batches, each the same weight); every
-``grad_every`` optimizer steps the global gradient norm, each layer's (``grad_norm/<module>``) and the
-update-to-weight ratio are recorded, from
+``grad_every`` optimizer steps the global gradient norm (as ``backward()`` left it, before a ``clip_grad_norm_``),
+each layer's (``grad_norm/<module>``), the update-to-weight ratio and, in a loop that clips, ``clip_ratio`` (the
+gradient's norm at the step over backward's: 1e-3 / 0.6 where every step was clipped to 1e-3) and ``clipped_share``
+(the share of the sampled steps clipped) are recorded, from
 the optimizer's pre-step hook (so gradient accumulation, ``zero_grad()`` anywhere in the loop and a
 ``GradScaler`` are all read right; without an optimizer, at ``step`` after ``backward()``); ``epoch_end`` records the epoch, diagnoses the run so far, reports once and acts.
 
@@ -228,6 +230,7 @@ class Monitor(WatcherViews):
         self._loss_sum, self._loss_n, self._sized, self._unsized = None, 0, False, False
         self.best_is_last = True
         self.probe.pop_epoch()
+        self.probe.clipped = False
         self._trained, self.model = weakref.ref(model), model
         self.watcher.read_penalty(lambda: module_dropout(model), ("dropout",))
         self._watch(model)
