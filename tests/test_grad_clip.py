@@ -2,7 +2,7 @@
 make.py and make.out): the digits MLP 64-128-10, SGD 0.1 momentum 0.9, ``clip_grad_norm_(..., 1e-3)`` before every
 step, 60 epochs, read lr_too_low "raise the learning rate" with "lr constant at 0.1"; the Monitor's grad_norm, read
 in backward before the clip, held ~0.6. Without the clip it ends at 0.074 where lr x 10 ends at 0.268. The Monitor
-now logs the clip factor (``clip_ratio``, the step's gradient norm over backward's) and the share of steps clipped,
+now logs the clip factor (``grad_clip_ratio``, the step's gradient norm over backward's) and the share of steps clipped,
 the Lightning callback computes them off ``Trainer(gradient_clip_val=)``, and the diagnosis names the clip first."""
 
 from __future__ import annotations
@@ -52,19 +52,19 @@ def test_a_run_clipped_to_a_600th_of_its_gradient_names_the_clip_first(name):
     assert any("raise the learning rate" in a for a in d.cause.actions[1:])
     line = d.cause.evidence[0]
     assert "every sampled step's gradient was clipped" in line
-    factor = d.cause.numbers["clip_ratio"]
+    factor = d.cause.numbers["grad_clip_ratio"]
     assert factor < 0.003
     assert f"~{1 / factor:.0f}x smaller" in line and "max_norm ~0.001" in line
     logged = json.loads((HERE / name).read_text())
     assert 0.5 < np.median(logged["grad_norm"]) < 0.8  # backward's norm, before the clip
-    assert min(logged["clipped_share"]) == 1.0
+    assert min(logged["grad_clipped_share"]) == 1.0
 
 
 def test_the_clip_on_adam_is_not_read():
     # The same clip on Adam 1e-3 (0.0754 against 0.0801 unclipped): no step was made smaller.
     d = losslens.diagnose(HERE / "cf_adam_clip.json")
-    assert max(json.loads((HERE / "cf_adam_clip.json").read_text())["clip_ratio"]) < CLIP_TIGHT
-    assert "clip_ratio" not in d.cause.numbers
+    assert max(json.loads((HERE / "cf_adam_clip.json").read_text())["grad_clip_ratio"]) < CLIP_TIGHT
+    assert "grad_clip_ratio" not in d.cause.numbers
     assert not any(getattr(a, "kind", None) == CLIP_LESS for c in d.causes for a in c.actions)
 
 
@@ -103,15 +103,15 @@ def _loop(clip, epochs=2):
 def test_the_monitor_logs_the_clip_factor_it_measured():
     run, factors = _loop(1e-3)
     assert np.all(factors < 0.01)
-    assert np.allclose(run.series["clip_ratio"], factors, rtol=1e-4)
-    assert np.all(run.series["clipped_share"] == 1.0)
+    assert np.allclose(run.series["grad_clip_ratio"], factors, rtol=1e-4)
+    assert np.all(run.series["grad_clipped_share"] == 1.0)
 
 
 @pytest.mark.usefixtures("one_torch_thread")
 @pytest.mark.parametrize("clip", [None, 1e6])
 def test_a_loop_that_never_clips_logs_no_clip_column(clip):
     run, _ = _loop(clip)
-    assert "clip_ratio" not in run.series and "clipped_share" not in run.series
+    assert "grad_clip_ratio" not in run.series and "grad_clipped_share" not in run.series
     assert "grad_norm" in run.series
 
 
@@ -139,10 +139,20 @@ def test_the_lightning_callback_reads_the_trainers_clip(tmp_path, algorithm):
             DigitsMLP((32,), torch.optim.SGD, lr=0.1), train, val)
     run = cb.run()
     if algorithm == "value":  # (a value clip is no factor of the norm: not read)
-        assert "clip_ratio" not in run.series
+        assert "grad_clip_ratio" not in run.series
         return
     # The callback sees backward's norm (Lightning clips after on_before_optimizer_step): the factor is 1e-3 over it.
-    g, r = run.series["grad_norm"], run.series["clip_ratio"]
+    g, r = run.series["grad_norm"], run.series["grad_clip_ratio"]
     assert np.all(g > 0.05)
     assert np.allclose(r, 1e-3 / g, rtol=0.3)
-    assert np.all(run.series["clipped_share"] == 1.0)
+    assert np.all(run.series["grad_clipped_share"] == 1.0)
+
+
+def test_a_ppo_clip_ratio_is_no_gradient_clip():
+    # A PPO trainer's "clip_ratio" (the share of tokens its objective clipped, ~0.001) is not the probe's pair.
+    logged = json.loads((HERE / "clip.json").read_text())
+    logged["clip_ratio"] = logged.pop("grad_clip_ratio")
+    del logged["grad_clipped_share"]
+    d = losslens.diagnose(logged)
+    assert d.verdict in CLIP_READS and "grad_clip_ratio" not in d.cause.numbers
+    assert not any(getattr(a, "kind", None) == CLIP_LESS for a in d.cause.actions)

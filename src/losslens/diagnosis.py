@@ -7662,8 +7662,8 @@ def _step_losses(run: Run) -> tuple[np.ndarray, np.ndarray, float] | None:
 
 #: The first action of a run whose steps were clipped to a small share of their gradient (_clipped_steps).
 CLIP_LESS = "clip_less"
-#: A clip factor (the step's gradient norm over backward's, the probe's ``clip_ratio``) this small or smaller shrinks
-#: the step by 10x or more, the factor lr_too_low's advice moves the lr by; the tight-clip digits MLP
+#: A clip factor (the step's gradient norm over backward's, the probe's ``grad_clip_ratio``) this small or smaller
+#: shrinks the step by 10x or more, the factor lr_too_low's advice moves the lr by; the tight-clip digits MLP
 #: (tests/fixtures/ecosystem/torch_clip_tight) logged 0.0014-0.0020 at every epoch.
 CLIP_TIGHT = 0.1
 #: ... on at least this share of the sampled steps ("most steps"): that run clipped every one of them.
@@ -7674,7 +7674,7 @@ CLIP_READS = ("lr_too_low", "still_improving", "stuck_at_init")
 
 def _clipped_steps(run: Run, verdict: Cause) -> None:
     """A run whose gradient was clipped to a small share of its norm on most steps (the median epoch's clip factor,
-    ``clip_ratio``, the gradient's norm at the optimizer step over its norm as backward left it, at most
+    ``grad_clip_ratio``, the gradient's norm at the optimizer step over its norm as backward left it, at most
     ``CLIP_TIGHT``, on at least ``CLIP_MOST`` of the sampled steps: the torch Monitor measures both norms, the
     Lightning callback computes the factor off ``Trainer(gradient_clip_val=)``) and read ``CLIP_READS``: its steps
     were that factor smaller than its lr gives, so clipping acts as a learning rate that many times smaller. An
@@ -7683,24 +7683,24 @@ def _clipped_steps(run: Run, verdict: Cause) -> None:
     running size, so a step shrunk by the same factor every time is no smaller.
 
     The digits MLP 64-128-10, SGD 0.1 momentum 0.9, ``clip_grad_norm_(..., 1e-3)`` before every step, 60 epochs
-    (tests/fixtures/ecosystem/torch_clip_tight): logged grad_norm ~0.6 (backward's, before the clip), clip_ratio
-    0.0016, val_loss 1.934, read lr_too_low "raise the learning rate" with "lr constant at 0.1" and no word of the
-    clip. Removing the clip ended at 0.074 (seed 1: 0.074 too), lr x 10 at 0.268 (0.264), twice the epochs 1.475, a
-    256-wide model 1.902."""
+    (tests/fixtures/ecosystem/torch_clip_tight): logged grad_norm ~0.6 (backward's, before the clip),
+    grad_clip_ratio 0.0016, val_loss 1.934, read lr_too_low "raise the learning rate" with "lr constant at 0.1" and
+    no word of the clip. Removing the clip ended at 0.074 (seed 1: 0.075), lr x 10 at 0.268 (0.264), twice the epochs
+    1.475, a 256-wide model 1.902."""
     if verdict.id not in CLIP_READS or optimizer_kind(optimizer_name(run.meta or {})) not in ("sgd", None):
         return
-    ratio, share, grad = (run.series.get(k) for k in ("clip_ratio", "clipped_share", "grad_norm"))
-    if ratio is None:
+    # (Both columns, the probe's pair: PPO trainers log a "clip_ratio" of their own, the share of tokens clipped.)
+    ratio, share, grad = (run.series.get(k) for k in ("grad_clip_ratio", "grad_clipped_share", "grad_norm"))
+    if ratio is None or share is None:
         return
-    ok = np.isfinite(ratio)
+    ok = np.isfinite(ratio) & np.isfinite(share)
     if ok.sum() < max(2, len(ratio) // 2):
         return  # (clipped on fewer than half the epochs: no reading of the run's pace)
-    factor = float(np.median(ratio[ok]))
-    most = float(np.median(share[ok])) if share is not None and np.isfinite(share[ok]).all() else None
-    if factor > CLIP_TIGHT or most is not None and most < CLIP_MOST:
+    factor, most = float(np.median(ratio[ok])), float(np.median(share[ok]))
+    if factor > CLIP_TIGHT or most < CLIP_MOST:
         return
-    steps = "every sampled step's gradient was" if most is not None and most >= 0.99 else \
-        f"{_pct(most)} of the sampled steps' gradients were" if most is not None else "the steps' gradients were"
+    steps = "every sampled step's gradient was" if most >= 0.99 else \
+        f"{_pct(most)} of the sampled steps' gradients were"
     if grad is not None and np.isfinite(grad[ok]).all():
         before = float(np.median(grad[ok]))
         after = float(np.median(grad[ok] * ratio[ok]))
@@ -7709,13 +7709,13 @@ def _clipped_steps(run: Run, verdict: Cause) -> None:
     else:
         norms, at = "", "that max_norm"
     verdict.evidence.insert(0, Evidence(
-        f"{steps} clipped{norms}, {factor:.2g} of its size (the median epoch's clip_ratio): clipping at {at} acts as "
-        f"a learning rate ~{1 / factor:.0f}x smaller than the lr set"))
+        f"{steps} clipped{norms}, {factor:.2g} of its size (the median epoch's grad_clip_ratio): clipping at {at} "
+        f"acts as a learning rate ~{1 / factor:.0f}x smaller than the lr set"))
     where = {"lightning": "Trainer(gradient_clip_val=)"}.get(str((run.meta or {}).get("framework")),
                                                               "clip_grad_norm_'s max_norm")
     verdict.actions.insert(0, Action(f"raise max_norm ({where}) to about the gradient's own norm or above, or clip "
                                      "less, before raising the learning rate", CLIP_LESS))
-    verdict.numbers["clip_ratio"] = round(factor, 6)
+    verdict.numbers["grad_clip_ratio"] = round(factor, 6)
 
 
 def _fed_in_order(run: Run, verdict: Cause, causes: list[Cause]) -> list[Cause]:

@@ -1638,8 +1638,8 @@ class GradientProbe:
     ``layers=0`` keeps the global norm only.
 
     Where :meth:`watch` read the norms in backward, the norm of the gradient the step gets is read too, and their
-    ratio is the clip factor a ``clip_grad_norm_`` between them applied: ``clip_ratio``, the mean over the epoch's
-    samples, and ``clipped_share``, the share of them clipped, logged from the first epoch that clipped
+    ratio is the clip factor a ``clip_grad_norm_`` between them applied: ``grad_clip_ratio``, the mean over the epoch's
+    samples, and ``grad_clipped_share``, the share of them clipped, logged from the first epoch that clipped
     (:data:`CLIP_RATIO`). A loop clipping at 1e-3 a gradient of
     norm 0.6 logged grad_norm 0.6 and trained as at a rate 600x smaller, which nothing in the log showed.
     """
@@ -1660,7 +1660,7 @@ class GradientProbe:
         self._hooks: list = []   # the post-accumulate-grad hooks of :meth:`watch`
         self._pre: dict = {}     # id(parameter) -> its gradient's norm as backward left it (0-d tensor)
         self._clip: list = []    # (norm at the step, norm as backward left it) pairs of 0-d tensors
-        self.clipped = False     # a sample's step gradient was ever smaller than backward's: clip_ratio is logged
+        self.clipped = False     # a sample's step gradient was ever smaller than backward's: the clip is logged
 
     def watch(self, params) -> None:
         """Read each of ``params``' (tensors that require grad) gradient norm as ``backward()`` leaves it, before
@@ -1760,8 +1760,8 @@ class GradientProbe:
 
     def pop_epoch(self) -> dict[str, float]:
         """``{"grad_norm": mean, "update_ratio": mean}`` of this epoch's samples (absent when none), and
-        ``clip_ratio`` and ``clipped_share`` (:data:`CLIP_RATIO`, :data:`CLIPPED_SHARE`) from the first epoch a sample's
-        step gradient was clipped."""
+        ``grad_clip_ratio`` and ``grad_clipped_share`` (:data:`CLIP_RATIO`, :data:`CLIPPED_SHARE`) from the first
+        epoch a sample's step gradient was clipped."""
         out = {}
         if self._grad:
             out["grad_norm"] = float(np.mean(_host_floats(self._grad)))
@@ -1799,9 +1799,9 @@ class GradientProbe:
 #: The column of :meth:`GradientProbe.pop_epoch`'s clip factor: the mean over the epoch's samples of the gradient's
 #: norm at the optimizer step over its norm as backward left it (1: nothing clipped). Logged from the first epoch whose
 #: samples saw a clip on, so a run that never clips carries no such column.
-CLIP_RATIO = "clip_ratio"
+CLIP_RATIO = "grad_clip_ratio"
 #: The share of the epoch's samples whose step gradient was clipped, logged beside :data:`CLIP_RATIO`.
-CLIPPED_SHARE = "clipped_share"
+CLIPPED_SHARE = "grad_clipped_share"
 #: A sample whose step gradient is under this share of backward's was clipped (float rounding alone moves it ~1e-7).
 CLIPPED_BELOW = 0.999
 

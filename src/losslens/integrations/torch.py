@@ -19,8 +19,8 @@
 ``step(loss, batch_size=len(x))`` averages the training loss over the epoch's examples (without a device sync
 per step; without ``batch_size`` over its batches, each the same weight); every
 ``grad_every`` optimizer steps the global gradient norm (as ``backward()`` left it, before a ``clip_grad_norm_``),
-each layer's (``grad_norm/<module>``), the update-to-weight ratio and, in a loop that clips, ``clip_ratio`` (the
-gradient's norm at the step over backward's: 1e-3 / 0.6 where every step was clipped to 1e-3) and ``clipped_share``
+each layer's (``grad_norm/<module>``), the update-to-weight ratio and, in a loop that clips, ``grad_clip_ratio`` (the
+gradient's norm at the step over backward's: 1e-3 / 0.6 where every step was clipped to 1e-3) and ``grad_clipped_share``
 (the share of the sampled steps clipped) are recorded, from
 the optimizer's pre-step hook (so gradient accumulation, ``zero_grad()`` anywhere in the loop and a
 ``GradScaler`` are all read right; without an optimizer, at ``step`` after ``backward()``); ``epoch_end`` records the epoch, diagnoses the run so far, reports once and acts.
