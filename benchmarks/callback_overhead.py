@@ -175,7 +175,7 @@ def epoch_end_time(lengths=(10, 50, 200, 1000), repeats: int = 30) -> dict[int, 
         grad = 1.0 * np.exp(-e / (n / 6)) + 0.01
         w = Watcher(verbose=0, start_from_epoch=0)
         for i in range(n):
-            w._append(i, {"loss": train[i], "val_loss": val[i]}, 1e-3, {"grad_norm": grad[i]})
+            w.record(i, {"loss": train[i], "val_loss": val[i]}, lr=1e-3, extra={"grad_norm": grad[i]})
         per_call = []
         for i in range(n, n + repeats):
             t0 = time.process_time()

@@ -705,3 +705,13 @@ def test_python_m_benchmarks_writes_its_default_under_the_current_folder(tmp_pat
     assert written.read_text().startswith("# Diagnosis benchmark")
     assert f"wrote {written.resolve()}" in done.stderr, done.stderr
     assert hashlib.md5(committed.read_bytes()).hexdigest() == before
+
+
+def test_callback_overhead_epoch_end_runs_on_the_watcher_it_times():
+    """benchmarks/callback_overhead.py's end-of-epoch section fed its rows through ``Watcher._append`` after that
+    became the public ``Watcher.record`` (2026-12-05) and crashed with an AttributeError until session 50: run it on
+    a short run so such a rename fails here."""
+    from benchmarks.callback_overhead import epoch_end_time
+
+    out = epoch_end_time(lengths=(30,), repeats=3)
+    assert out[30]["diagnosed"] >= 1 and out[30]["end_epoch mean"] > 0, out
