@@ -169,6 +169,10 @@ class Check:
     # bars are shares of it, not of the level, which a constant added to the loss moves (diagnose reads such a loss
     # against its improvement too: ``trend.tail_drop_level``).
     unit: float | None = None
+    # Why the change runs from the first epoch where it would run from the plateau (:func:`restart_reason`): the
+    # diagnosis's own reason to restart (``diagnosis.restarts``), "the collapsed weights will not recover". The line
+    # says so: "learning rate / 10" alone read like the from-the-plateau check it replaced.
+    from_scratch: str | None = None
 
     def prediction(self, axis: str = "epoch") -> str:
         """What the check predicts, in words; ``axis``: the unit the baseline's log counts (a bounce is measured
@@ -348,8 +352,10 @@ class CheckResult:
         c = self.check
         axis = unit or axis_unit(self.runs)
         when = f" from {axis} {self.began:g} on" if self.began is not None else ""
+        if c.from_scratch:
+            when = f" from scratch ({c.from_scratch})"
         head = f"{c.cause} — {c.name}{when}: predicts {c.prediction(axis)}"
-        fmt = _fmt if c.statistic != "spread" else (lambda x: f"±{x:.1%}" if math.isfinite(x) else _fmt(x))
+        fmt = _fmt if c.statistic != "spread" else (lambda x: f"±{spread_text(x)}" if math.isfinite(x) else _fmt(x))
         if self.skipped:
             if self.value is not None:  # it ran, and its reading decides nothing
                 return f"· {head}; got {fmt(self.baseline)} → {fmt(self.value)}{self._moved_by()}: not decided " \
@@ -404,7 +410,8 @@ class CheckResult:
                 "baseline_per_seed": [finite_or_none(v) for v in self.baseline_per_seed], "holds": self.holds,
                 "skipped": self.skipped, "why": self.why, "verdicts": list(self.verdicts), "shared": self.shared,
                 "seconds": round(self.seconds, 3), "rose_overfitting": self.rose_overfitting,
-                "beyond_noise": None if self.beyond is None else round(self.beyond, 2)}
+                "beyond_noise": None if self.beyond is None else round(self.beyond, 2),
+                "from_scratch": c.from_scratch}
 
 
 @dataclass
@@ -1669,6 +1676,8 @@ class _Retrainer:
                 return check, (f"{_name(self.train)}() takes no from_epoch: from scratch, a smaller step only "
                                "trains slower")
             check = replace(check, change=_from_plateau(check, d, self.base_runs[0], self.takes("from_epoch")))
+            if self.takes("from_epoch") and "from_epoch" not in check.change:
+                check = replace(check, from_scratch=restart_reason(check, d))
         return check, None
 
     def retrain(self, change: dict) -> list | Exception:
@@ -1996,6 +2005,21 @@ def _from_plateau(check: Check, d, run, takes_from_epoch: bool) -> dict:
     return dict(check.change, from_epoch=int(min(max(i, 1), max(n - 2, 1))))
 
 
+def restart_reason(check: Check, d) -> str | None:
+    """Why ``check``'s change runs from scratch although it prefers the plateau: the words after "restart from
+    scratch:" in the first action of ``check``'s cause that says to restart (``diagnosis.restarts``), "the collapsed
+    weights will not recover"; "the diagnosis says to restart from scratch" where that action gives none. None where
+    the diagnosis does not say to restart."""
+    from .diagnosis import RESTART
+
+    cause = next((c for c in getattr(d, "causes", ()) if c.id == check.cause), None)
+    said = next((str(a) for a in getattr(cause, "actions", ()) if getattr(a, "claim", None) == RESTART), None)
+    if said is None:
+        return None
+    why = said.partition(f"{RESTART}:")[2].strip()
+    return why or "the diagnosis says to restart from scratch"
+
+
 def _sklearn_stop(base: tuple, new: tuple) -> str:
     """What stopped a scikit-learn MLP short of ``max_iter`` (its settings), and how to let it train on."""
     name, n_iter, params = new
@@ -2086,7 +2110,8 @@ def read_values(check: Check, base_runs: list, runs: list, within_noise: Callabl
         # smaller step (a floor's too): only a bounce as large as that bar is the step's to lose.
         # (why "calm": left out of the report, which has nothing to say of a bounce that was not there)
         return made(baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals, runs=runs, why="calm",
-                    skipped=f"the baseline's tail barely bounces ({axis_unit(base_runs)} to {axis_unit(base_runs)} ±{b:.1%} "
+                    skipped=f"the baseline's tail barely bounces ({axis_unit(base_runs)} to {axis_unit(base_runs)} "
+                            f"±{spread_text(b)} "
                             f"of its level, under "
                             f"{BOUNCE:.0%}): the level's reading decides")
     ignored = unchanged() if unchanged is not None else None
@@ -2246,9 +2271,11 @@ def tail_noise(check: Check, b: float, v: float, base_vals: list, vals: list, ba
         return None
     spread = [tail_spread(np.asarray(r.series[check.metric], dtype=float)) for r in base_runs
               if check.metric in r.series]
+    # (a tail whose differences mostly repeat, an accuracy's lattice, spreads 0 by its robust sd: nothing to quote)
     spread = [s for s in spread if s is not None and math.isfinite(s)]
-    bounce = (f"; the baseline's tail bounces ±{np.mean(spread):.1%} from {axis_unit(base_runs)} to {axis_unit(base_runs)}"
-              if spread else "")
+    unit = axis_unit(base_runs)
+    bounce = (f"; the baseline's tail bounces ±{spread_text(float(np.mean(spread)))} from {unit} to {unit}"
+              if spread and np.mean(spread) > 0 else "")
     band = f"±{NOISE_SES * se / level_scale(check, b):.1%}" if b or check.unit else f"±{NOISE_SES * se:.3g}"
     return (f"within the tail's noise{paired}: ±{NOISE_SES:g} standard errors of the move = {band} flips it{bounce}",
             "tail_noise")
@@ -2316,6 +2343,15 @@ def tail_spread(raw) -> float | None:
     if y.size < 4 or np.any(y <= 0):
         return None
     return robust_sd(np.diff(np.log(y))) / math.sqrt(2)
+
+
+def spread_text(s: float) -> str:
+    """A tail's relative spread (:func:`tail_spread`) as a percentage with the digits it needs: "2.4%", "0.018%". A
+    smooth tail's is tiny (a breast_cancer MLP's validation loss rising smoothly as it overfits: 0.015% to 0.020% over
+    3 seeds, tests/fixtures/ecosystem/verify_seed_spread), and "bounces ±0.0%" read as if none had been measured."""
+    text = f"{s:.1%}"
+    # (one decimal where that keeps two digits: 0.998% is "1.0%", as before, not "1%")
+    return text if s == 0 or float(text[:-1]) >= 1 else f"{100 * s:.2g}%"
 
 
 def tail_se(run, metric: str, statistic: str, top: float | None = None) -> float | None:
