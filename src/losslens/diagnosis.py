@@ -1336,8 +1336,9 @@ def _validated_span(run: Run, metric: str | None) -> tuple[Run, str | None]:
     ok = np.isfinite(train)
     after = run.axis[ok & (run.axis > until)]
     if xv.size < MIN_POINTS_TO_DIAGNOSE or not after.size or xv[-1] > until:
-        # (a mark the series outlasts is another part's: a resumed run spliced after one that stopped validating
-        # keeps the first part's, hf_tb_resume's val_loss "until step 20" beside checks to step 80)
+        # (a mark the series outlasts is not this run's: a join drops such a part's mark, Run.followed_by, but a
+        # Run built by hand with another's meta may carry one, as hf_tb_resume's joined run did, "until step 20"
+        # beside checks to step 80)
         return run, None
     rhythm = float(np.diff(xv).max()) if xv.size > 1 else 0.0
     if after[-1] - until <= rhythm:

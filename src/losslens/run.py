@@ -410,12 +410,27 @@ class Run:
     def followed_by(self, later: "Run", **kw) -> "Run":
         """This run's points, then ``later``'s: a fit resumed from a checkpoint, as trained (this run cut where the
         resume starts: :meth:`head`). ``later``'s series (NaN over this run's points where this run logs none of
-        one) and axis name; its name, source and meta unless ``kw`` names them."""
+        one) and axis name; its name, source and meta unless ``kw`` names them.
+
+        The joined run's ``meta["logged_until"]`` describes the joined run, whichever part's meta it takes: each
+        part's mark is kept where the joined series holds no value after it, dropped where a later part logs past
+        it. A Trainer resumed after a crash at step 25 (tests/fixtures/ecosystem/hf_tb_resume) left its first part's
+        "eval_loss until step 20" on the joined run, whose checks go on to step 80: the divergence check
+        (:func:`losslens.facts.divergence.logged`) read validation to step 20, 2 of its 8 checks."""
         n = len(self)
         series = {k: np.concatenate([self.series[k] if k in self.series else np.full(n, np.nan), v])
                   for k, v in later.series.items()}
         kw = {"name": later.name, "source": later.source, "meta": later.meta, **kw}
-        return Run(np.concatenate([self.axis, later.axis]), series, later.axis_name, **kw)
+        axis = np.concatenate([self.axis, later.axis])
+        marks = {}
+        for part in (self, later):
+            for key, until in (part.meta.get("logged_until") or {}).items():
+                if key in series and not np.isfinite(series[key][axis > until]).any():
+                    marks[key] = until
+        meta = {k: v for k, v in (kw["meta"] or {}).items() if k != "logged_until"}
+        if marks:
+            meta["logged_until"] = marks
+        return Run(axis, series, later.axis_name, **{**kw, "meta": meta})
 
     def to_dict(self) -> dict[str, list]:
         """``{axis_name: [...], series: [...]}`` with NaN as None (JSON-safe)."""
