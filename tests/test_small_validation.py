@@ -80,18 +80,19 @@ def test_a_short_run_on_a_small_validation_set_says_both(val_acc, small):
     assert any(e.startswith("validation is scored on 40 examples") for e in ev) is small, ev
 
 
-@pytest.mark.parametrize("seed, epochs", [(1, 40), (0, 6)])
-def test_a_cause_beside_a_capped_verdict_is_listed_as_possible(seed, epochs):
+@pytest.mark.parametrize("seed, epochs, beside", [(1, 40, "underfitting (30%)"), (0, 6, "converged (50%)")])
+def test_a_cause_beside_a_capped_verdict_is_listed_as_possible(seed, epochs, beside):
     """Capped at a possibility's 0.5, the cause after the verdict still read "also likely": seed 1's first 40 epochs
     printed "also likely: converged (50%)" under lr_too_high's "few examples, weak evidence", seed 0's first 6 the
     same under underfitting's. A cause read on the same 40 examples is possible at most (as on a run too short to
-    forecast: _short_run's cap is the same helper's)."""
+    forecast: _short_run's cap is the same helper's). (Since session 50 seed 1's 40 epochs read converged at epoch 27,
+    its bounce no longer lr_too_high's, underfitting beside it: on 3,400 examples its best came at epochs 30-36.)"""
     with open(HERE / f"moons_w128_s{seed}_val40.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))[:epochs]
     d = losslens.diagnose({c: [float(r[c]) for r in rows] for c in rows[0] if c != "epoch"})
     text = str(d)
     assert SAYS in text and len(d.causes) > 1
-    assert "also likely" not in text and "also possible: converged (50%)" in text
+    assert "also likely" not in text and f"also possible: {beside}" in text
     assert [c.status for c in d.causes[1:]] == ["possible"] * (len(d.causes) - 1)
     assert all(c["status"] == "possible" for c in d.to_dict()["causes"][1:])
 
